@@ -1,0 +1,96 @@
+package dev.asr.schemas;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the ASR topics that are missing and checks the ones that exist: the input topics must
+ * have the same partition count, or an agent's spend and outcomes would meet in different tasks.
+ */
+public final class TopicProvisioner {
+
+    private static final long DAY_MS = Duration.ofDays(1).toMillis();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Admin admin;
+
+    public TopicProvisioner(Admin admin) {
+        this.admin = admin;
+    }
+
+    /**
+     * @param partitions partitions of every topic (the unit of Streams parallelism)
+     * @param replicationFactor replicas per partition (1 on a single broker, 3 in production)
+     * @return the names of the topics this call created
+     */
+    public List<String> ensure(Topics topics, int partitions, short replicationFactor) {
+        Map<String, NewTopic> wanted = new HashMap<>();
+        for (Topic<?, ?> topic : topics.all()) {
+            wanted.put(topic.name(), new NewTopic(topic.name(), partitions, replicationFactor).configs(configFor(topics, topic)));
+        }
+        try {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<String> created = new ArrayList<>();
+            for (NewTopic topic : wanted.values()) {
+                if (existing.contains(topic.name())) {
+                    continue;
+                }
+                try {
+                    admin.createTopics(List.of(topic)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    created.add(topic.name());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            checkCoPartitioned(topics);
+            return created;
+        } catch (ExecutionException e) {
+            throw new KafkaException("cannot create the ASR topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("the Kafka cluster did not answer within " + TIMEOUT.toSeconds()
+                    + " s while creating the ASR topics: check bootstrap.servers and that the brokers are up", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while creating the ASR topics", e);
+        }
+    }
+
+    private void checkCoPartitioned(Topics topics) throws ExecutionException, InterruptedException, TimeoutException {
+        List<String> inputs = topics.inputs().stream().map(Topic::name).toList();
+        Map<String, TopicDescription> descriptions = admin.describeTopics(inputs).allTopicNames()
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        int spendPartitions = descriptions.get(topics.spend().name()).partitions().size();
+        int outcomePartitions = descriptions.get(topics.outcomes().name()).partitions().size();
+        if (spendPartitions != outcomePartitions) {
+            throw new KafkaException("topic '" + topics.spend().name() + "' has " + spendPartitions + " partitions but '"
+                    + topics.outcomes().name() + "' has " + outcomePartitions + ": they must match so that an agent's spend and"
+                    + " outcomes are processed together. Add partitions to the smaller one (kafka-topics --alter --partitions)");
+        }
+    }
+
+    private static Map<String, String> configFor(Topics topics, Topic<?, ?> topic) {
+        long retentionDays;
+        if (topic.equals(topics.bandTransitions())) {
+            retentionDays = 30;
+        } else if (topic.equals(topics.deadLetters())) {
+            retentionDays = 14;
+        } else {
+            retentionDays = 7;
+        }
+        return Map.of("retention.ms", Long.toString(retentionDays * DAY_MS));
+    }
+}
