@@ -7,7 +7,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -21,6 +24,7 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -62,9 +66,50 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         this.type = type;
         this.model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
+        trust(schema);
         this.registry = registry;
         this.subjectSuffix = isKey ? "-key" : "-value";
         this.writer = new SpecificDatumWriter<>(schema, model);
+    }
+
+    private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Avro 1.12 refuses to instantiate classes it has not been told to trust: trust the generated
+     * classes (records and enums) of the schema this serde reads, nothing more.
+     */
+    private static synchronized void trust(Schema schema) {
+        List<String> names = new ArrayList<>();
+        collectNamedTypes(schema, names, new HashSet<>());
+        ClassSecurityValidator.Builder builder = ClassSecurityValidator.builder();
+        boolean added = false;
+        for (String name : names) {
+            if (TRUSTED.add(name)) {
+                builder.add(name);
+                added = true;
+            }
+        }
+        if (added) {
+            ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), builder.build()));
+        }
+    }
+
+    private static void collectNamedTypes(Schema schema, List<String> names, Set<String> seen) {
+        switch (schema.getType()) {
+            case RECORD, ENUM, FIXED -> {
+                if (!seen.add(schema.getFullName())) {
+                    return;
+                }
+                names.add(schema.getFullName());
+                if (schema.getType() == Schema.Type.RECORD) {
+                    schema.getFields().forEach(field -> collectNamedTypes(field.schema(), names, seen));
+                }
+            }
+            case UNION -> schema.getTypes().forEach(type -> collectNamedTypes(type, names, seen));
+            case ARRAY -> collectNamedTypes(schema.getElementType(), names, seen);
+            case MAP -> collectNamedTypes(schema.getValueType(), names, seen);
+            default -> { }
+        }
     }
 
     /** The serde for record values of {@code type}. */
