@@ -1,0 +1,54 @@
+package dev.asr.app;
+
+import dev.asr.ingest.simulator.KafkaEventSink;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+
+/** Prints what the simulator's events reached Kafka at, per topic, every few seconds. */
+final class DeliveryProgress {
+
+    private final KafkaEventSink sink;
+    private final String spendTopic;
+    private final String outcomesTopic;
+    private final PrintWriter out;
+    private final long start = System.nanoTime();
+    private long lastNanos = start;
+    private long lastSpend;
+    private long lastOutcomes;
+
+    DeliveryProgress(KafkaEventSink sink, String spendTopic, String outcomesTopic, PrintWriter out) {
+        this.sink = sink;
+        this.spendTopic = spendTopic;
+        this.outcomesTopic = outcomesTopic;
+        this.out = out;
+    }
+
+    /** Prints the rates since the last line; skipped when less than a second passed (a rate would mislead). */
+    synchronized void print() {
+        long now = System.nanoTime();
+        if (now - lastNanos < 1_000_000_000L) {
+            return;
+        }
+        long spend = sink.spendAcknowledged();
+        long outcomes = sink.outcomesAcknowledged();
+        double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
+        String line = String.format(Locale.ROOT, "[%s] %s %7.1f ev/s %10s   %s %7.1f ev/s %10s   failed %d",
+                clock(Duration.ofNanos(now - start)), spendTopic, (spend - lastSpend) / seconds, String.format(Locale.ROOT, "(%,d)", spend),
+                outcomesTopic, (outcomes - lastOutcomes) / seconds, String.format(Locale.ROOT, "(%,d)", outcomes), sink.failed());
+        if (sink.lastError() != null && sink.failed() > 0) {
+            line += " (last: " + sink.lastError() + ")";
+        }
+        out.println(line);
+        out.flush();
+        lastNanos = now;
+        lastSpend = spend;
+        lastOutcomes = outcomes;
+    }
+
+    static String clock(Duration elapsed) {
+        long s = elapsed.toSeconds();
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}

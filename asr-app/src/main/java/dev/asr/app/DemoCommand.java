@@ -1,0 +1,119 @@
+package dev.asr.app;
+
+import dev.asr.embedded.EmbeddedKafkaBroker;
+import dev.asr.embedded.EmbeddedKafkaSettings;
+import dev.asr.ingest.simulator.AgentKind;
+import dev.asr.ingest.simulator.FleetSettings;
+import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.schemas.Topic;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The embedded default: a real single-node Kafka broker in this process, the topics, an embedded
+ * schema registry and a simulated fleet, with progress in the terminal. Data stays in the data
+ * directory, so running it again resumes.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start an in-process Kafka broker and a simulated agent fleet, and show what flows.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long, e.g. 30s, 10m (default: until Ctrl-C).")
+    Duration duration;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Broker data and schemas; reuse it to resume (default: ${DEFAULT-VALUE}).")
+    Path dataDirectory = Path.of(".asr", "demo");
+
+    @Option(names = "--port", description = "Kafka listener port on localhost; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = EmbeddedKafkaSettings.DEFAULT_PORT;
+
+    @Option(names = "--partitions", description = "Partitions of each ASR topic when first created (default: ${DEFAULT-VALUE}).")
+    int partitions = 3;
+
+    @Option(names = "--progress-interval", paramLabel = "DURATION", description = "How often to print rates (default: ${DEFAULT-VALUE}).")
+    Duration progressInterval = Duration.ofSeconds(5);
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+        }
+        if (progressInterval.isNegative() || progressInterval.isZero()) {
+            throw new IllegalArgumentException("--progress-interval must be positive, got " + progressInterval);
+        }
+        FleetSettings fleetSettings = fleet.settings();
+        Path data = dataDirectory.toAbsolutePath().normalize();
+        Lifetime lifetime = new Lifetime();
+        out.println("ASR demo: starting an in-process Kafka broker...");
+        out.flush();
+
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaSettings(data, "localhost", port, 0));
+             SchemaRegistry registry = RegistrySettings.embedded(data.resolve("schemas")).open()) {
+            Topics topics = Topics.create(TopicNames.DEFAULTS, registry);
+            Map<String, Object> clientConfig = Map.of("bootstrap.servers", broker.bootstrapServers());
+            String resumed;
+            try (Admin admin = Admin.create(clientConfig)) {
+                List<String> created = new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
+                resumed = created.isEmpty() ? resumeNote(admin, topics) : "new data directory";
+            }
+            out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
+            out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
+            out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
+            out.printf("  Fleet            %d agents (%s), %.0f events/s, seed %d%n", fleetSettings.agents(),
+                    Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
+                    fleetSettings.eventsPerSecond(), fleetSettings.seed());
+            out.printf("  Data             %s%n", resumed);
+            out.println(duration == null ? "Ctrl-C stops; ./asr demo again resumes on the same data."
+                    : "Running for " + duration.toSeconds() + " s; Ctrl-C stops sooner.");
+            out.flush();
+
+            KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, progressInterval, out);
+            out.printf("Stopped%s: %,d spend and %,d outcome events acknowledged by Kafka, %d failed. Data kept in %s%n",
+                    lifetime.signalled() ? " on signal" : "", sink.spendAcknowledged(), sink.outcomesAcknowledged(),
+                    sink.failed(), data);
+            out.flush();
+            return sink.failed() == 0 ? 0 : 1;
+        } finally {
+            lifetime.shutDown();
+        }
+    }
+
+    private static String resumeNote(Admin admin, Topics topics) throws Exception {
+        StringBuilder note = new StringBuilder("resuming:");
+        for (Topic<String, ?> topic : topics.inputs()) {
+            TopicDescription description = admin.describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name());
+            Map<TopicPartition, OffsetSpec> latest = description.partitions().stream()
+                    .collect(Collectors.toMap(p -> new TopicPartition(topic.name(), p.partition()), p -> OffsetSpec.latest()));
+            long records = admin.listOffsets(latest).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+            note.append(String.format(" %s holds %,d records;", topic.name(), records));
+        }
+        return note.substring(0, note.length() - 1);
+    }
+}

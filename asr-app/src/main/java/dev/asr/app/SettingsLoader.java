@@ -1,0 +1,102 @@
+package dev.asr.app;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Gathers a service's settings: a properties file, then environment variables, then command-line
+ * flags, each overriding the one before.
+ *
+ * <p>Environment: a key's variable is {@code ASR_} plus the key in upper case with dots and dashes
+ * as underscores, the {@code asr.} prefix dropped ({@code schema.registry.url} →
+ * {@code ASR_SCHEMA_REGISTRY_URL}, {@code asr.topic.spend} → {@code ASR_TOPIC_SPEND}). Any Kafka
+ * client setting can be given as {@code ASR_KAFKA_} plus its name ({@code ASR_KAFKA_SASL_JAAS_CONFIG}
+ * → {@code sasl.jaas.config}).
+ */
+final class SettingsLoader {
+
+    /** Keys with an environment variable of their own; Kafka client keys go through ASR_KAFKA_*. */
+    static final List<String> KNOWN_KEYS = List.of(
+            "bootstrap.servers",
+            "schema.registry.url",
+            "schema.registry.basic.auth.user.info",
+            "schema.registry.auto.register",
+            "schema.registry.timeout.ms",
+            "asr.topic.spend",
+            "asr.topic.outcomes",
+            "asr.topic.agent-metrics",
+            "asr.topic.band-transitions",
+            "asr.topic.dlq");
+
+    private static final String KAFKA_PREFIX = "ASR_KAFKA_";
+
+    private SettingsLoader() {}
+
+    static Map<String, String> load(Path file, Map<String, String> environment, Map<String, String> flags) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (file != null) {
+            settings.putAll(read(file));
+        }
+        for (String key : KNOWN_KEYS) {
+            String value = environment.get(environmentName(key));
+            if (value != null) {
+                settings.put(key, value);
+            }
+        }
+        environment.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_PREFIX) && name.length() > KAFKA_PREFIX.length()) {
+                settings.put(name.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        flags.forEach((key, value) -> {
+            if (value != null) {
+                settings.put(key, value);
+            }
+        });
+        return settings;
+    }
+
+    static String environmentName(String key) {
+        String stripped = key.startsWith("asr.") ? key.substring(4) : key;
+        return "ASR_" + stripped.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** The settings meant for Kafka clients: everything but ASR's own and the registry's. */
+    static Map<String, Object> kafkaClientConfig(Map<String, String> settings) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        settings.forEach((key, value) -> {
+            if (!key.startsWith("asr.") && !key.startsWith("schema.registry.")) {
+                config.put(key, value);
+            }
+        });
+        if (!config.containsKey("bootstrap.servers")) {
+            throw new IllegalArgumentException("bootstrap.servers is not set: pass --bootstrap-servers, set ASR_BOOTSTRAP_SERVERS,"
+                    + " or put bootstrap.servers in the --config file");
+        }
+        return config;
+    }
+
+    private static Map<String, String> read(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file " + file.toAbsolutePath() + " does not exist: check --config");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage()
+                    + ". It must be a Java properties file (key=value lines)");
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(key -> settings.put(key.trim(), properties.getProperty(key).trim()));
+        return settings;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.asr.app;
+
+import dev.asr.ingest.simulator.FleetSettings;
+import dev.asr.ingest.simulator.FleetSimulator;
+import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.schemas.Topics;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a simulated fleet into Kafka for a command's lifetime, printing delivery rates as it goes. */
+final class SimulationRun {
+
+    private SimulationRun() {}
+
+    /** Returns once the lifetime ends, with every event flushed; the sink is closed and keeps its counts. */
+    static KafkaEventSink run(Topics topics, Map<String, Object> clientConfig, FleetSettings fleet, Lifetime lifetime,
+            Duration duration, Duration progressInterval, PrintWriter out) throws InterruptedException {
+        KafkaEventSink sink = new KafkaEventSink(topics, clientConfig);
+        FleetSimulator simulator = new FleetSimulator(fleet, sink, Clock.systemUTC());
+        Thread producer = new Thread(simulator, "asr-simulator");
+        DeliveryProgress progress = new DeliveryProgress(sink, topics.spend().name(), topics.outcomes().name(), out);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "asr-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long interval = progressInterval.toMillis();
+        producer.start();
+        ticker.scheduleAtFixedRate(progress::print, interval, interval, TimeUnit.MILLISECONDS);
+        try {
+            lifetime.await(duration);
+        } finally {
+            simulator.stop();
+            producer.join();
+            ticker.shutdownNow();
+            sink.flush();
+            sink.close();
+            progress.print();
+        }
+        return sink;
+    }
+}
