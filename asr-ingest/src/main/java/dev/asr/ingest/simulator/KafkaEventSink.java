@@ -40,17 +40,18 @@ public final class KafkaEventSink implements EventSink {
 
     @Override
     public void spend(SpendEvent event) {
-        send(topics.spend(), event.getAgentId(), event, spendAcked);
+        send(topics.spend(), event.getAgentId(), event.getOccurredAt().toEpochMilli(), event, spendAcked);
     }
 
     @Override
     public void outcome(OutcomeEvent event) {
-        send(topics.outcomes(), event.getAgentId(), event, outcomesAcked);
+        send(topics.outcomes(), event.getAgentId(), event.getOccurredAt().toEpochMilli(), event, outcomesAcked);
     }
 
-    private <V> void send(Topic<String, V> topic, String key, V value, LongAdder acked) {
+    /** The record timestamp is the event time, so Kafka Streams orders the two input topics by it. */
+    private <V> void send(Topic<String, V> topic, String key, long eventTime, V value, LongAdder acked) {
         byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
-        producer.send(new ProducerRecord<>(topic.name(), key, bytes), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topic.name(), null, eventTime, key, bytes), (metadata, error) -> {
             if (error == null) {
                 acked.increment();
             } else {
