@@ -1,0 +1,230 @@
+package dev.asr.streams;
+
+import dev.asr.schemas.Durations;
+import dev.asr.schemas.TopicNames;
+import dev.asr.streams.bands.BandPolicy;
+import dev.asr.streams.bands.BandThresholds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every setting of the topology, typed, with its default. {@link #from} reads the {@code asr.*}
+ * keys; Kafka Streams' own keys ({@code application.id}, {@code num.stream.threads}...) pass
+ * through {@link #streamsConfig}.
+ *
+ * @param currency the one ISO 4217 currency of this deployment ({@code asr.currency}, USD)
+ * @param bucket tumbling bucket size that views are summed from ({@code asr.bucket}, 1m)
+ * @param grace how late an event may arrive and still count in its bucket ({@code asr.grace}, 2m)
+ * @param views the rolling views, each a multiple of the bucket ({@code asr.views}, 5m,1h,24h)
+ * @param bandView the view that decides the band ({@code asr.band.view}, 1h)
+ * @param bands thresholds, hysteresis and minimum evidence, per fleet where overridden
+ *     ({@code asr.band.*}, {@code asr.band.fleet.<fleet>.*})
+ * @param taskTimeout a task with no spend and no outcome this long settles TIMED_OUT ({@code
+ *     asr.task.timeout}, 1h)
+ * @param settledRetention how long a settled task is remembered, so later spend is unattributed and
+ *     a second outcome a duplicate ({@code asr.task.settled-retention}, 24h)
+ * @param dedupRetention how long an event id is remembered for de-duplication ({@code
+ *     asr.dedup.retention}, 2h)
+ * @param maxClockSkew how far in the future an event may be stamped ({@code asr.max-clock-skew}, 5m)
+ * @param wallClockInterval how often wall-clock time moves quiet partitions on ({@code
+ *     asr.wall-clock.interval}, 10s)
+ * @param fleetEmitDelay how long after a window ends its fleet roll-up is written ({@code
+ *     asr.fleet.emit-delay}, 1m)
+ * @param rocksDbMemoryBytes off-heap memory all RocksDB stores of the process share: block cache,
+ *     index and filter blocks and memtables ({@code asr.rocksdb.memory}, 128MB)
+ */
+public record StreamsSettings(
+        TopicNames topics,
+        String currency,
+        Duration bucket,
+        Duration grace,
+        List<View> views,
+        String bandView,
+        BandPolicy bands,
+        Duration taskTimeout,
+        Duration settledRetention,
+        Duration dedupRetention,
+        Duration maxClockSkew,
+        Duration wallClockInterval,
+        Duration fleetEmitDelay,
+        long rocksDbMemoryBytes) {
+
+    /** A rolling view: its name (the {@code window} label) and length. */
+    public record View(String name, Duration length) {}
+
+    public static final String DEFAULT_APPLICATION_ID = "asr-streams";
+
+    public StreamsSettings {
+        views = List.copyOf(views);
+        if (bucket.isZero() || bucket.isNegative() || bucket.toMillis() % 1000 != 0) {
+            throw new IllegalArgumentException("asr.bucket=" + Durations.format(bucket) + " must be a positive whole number of seconds");
+        }
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("asr.grace=" + Durations.format(grace) + " must not be negative");
+        }
+        if (views.isEmpty()) {
+            throw new IllegalArgumentException("asr.views is empty: give at least one rolling view, e.g. 5m,1h,24h");
+        }
+        for (View view : views) {
+            if (view.length().isZero() || view.length().toMillis() % bucket.toMillis() != 0) {
+                throw new IllegalArgumentException("view " + view.name() + " (asr.views) is not a whole number of buckets of "
+                        + Durations.format(bucket) + " (asr.bucket)");
+            }
+        }
+        if (views.stream().noneMatch(v -> v.name().equals(bandView))) {
+            throw new IllegalArgumentException("asr.band.view=" + bandView + " is not one of asr.views ("
+                    + String.join(",", views.stream().map(View::name).toList()) + ")");
+        }
+        if (taskTimeout.compareTo(bucket.plus(grace)) <= 0) {
+            throw new IllegalArgumentException("asr.task.timeout=" + Durations.format(taskTimeout) + " must be longer than asr.bucket"
+                    + " + asr.grace (" + Durations.format(bucket.plus(grace)) + ")");
+        }
+        if (dedupRetention.compareTo(grace.plus(bucket)) < 0) {
+            throw new IllegalArgumentException("asr.dedup.retention=" + Durations.format(dedupRetention)
+                    + " must be at least asr.bucket + asr.grace (" + Durations.format(bucket.plus(grace)) + ")");
+        }
+        if (settledRetention.compareTo(bucket.plus(grace)) < 0) {
+            throw new IllegalArgumentException("asr.task.settled-retention=" + Durations.format(settledRetention)
+                    + " must be at least asr.bucket + asr.grace (" + Durations.format(bucket.plus(grace)) + ")");
+        }
+        if (wallClockInterval.isZero() || wallClockInterval.isNegative()) {
+            throw new IllegalArgumentException("asr.wall-clock.interval must be positive");
+        }
+        if (rocksDbMemoryBytes < 16L << 20) {
+            throw new IllegalArgumentException("asr.rocksdb.memory must be at least 16MB");
+        }
+    }
+
+    public static StreamsSettings defaults() {
+        return from(Map.of());
+    }
+
+    public static StreamsSettings from(Map<String, String> settings) {
+        Map<String, String> s = new HashMap<>(settings);
+        List<View> views = new ArrayList<>();
+        for (String part : s.getOrDefault("asr.views", "5m,1h,24h").split(",")) {
+            String name = part.trim();
+            if (!name.isEmpty()) {
+                views.add(new View(name, duration(Map.of("asr.views", name), "asr.views", name)));
+            }
+        }
+        return new StreamsSettings(
+                TopicNames.from(s),
+                currency(s.getOrDefault("asr.currency", "USD")),
+                duration(s, "asr.bucket", "1m"),
+                duration(s, "asr.grace", "2m"),
+                views,
+                s.getOrDefault("asr.band.view", "1h").trim(),
+                bandPolicy(s),
+                duration(s, "asr.task.timeout", "1h"),
+                duration(s, "asr.task.settled-retention", "24h"),
+                duration(s, "asr.dedup.retention", "2h"),
+                duration(s, "asr.max-clock-skew", "5m"),
+                duration(s, "asr.wall-clock.interval", "10s"),
+                duration(s, "asr.fleet.emit-delay", "1m"),
+                bytes(s, "asr.rocksdb.memory", "128MB"));
+    }
+
+    /** The Kafka Streams config: our defaults, overridden by every non-ASR key in {@code settings}. */
+    public static Map<String, Object> streamsConfig(Map<String, String> settings) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("application.id", DEFAULT_APPLICATION_ID);
+        config.put("processing.guarantee", "exactly_once_v2");
+        config.put("num.stream.threads", "1");
+        config.put("num.standby.replicas", "0");
+        config.put("statestore.cache.max.bytes", Long.toString(32L << 20));
+        settings.forEach((key, value) -> {
+            if (!key.startsWith("asr.") && !key.startsWith("schema.registry.")) {
+                config.put(key, value);
+            }
+        });
+        return config;
+    }
+
+    public View view(String name) {
+        return views.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    public Duration longestView() {
+        return views.stream().map(View::length).max(Duration::compareTo).orElseThrow();
+    }
+
+    private static BandPolicy bandPolicy(Map<String, String> s) {
+        BandThresholds defaults = thresholds(s, "asr.band.", BandThresholds.DEFAULTS);
+        Map<String, Map<String, String>> byFleet = new TreeMap<>();
+        String prefix = "asr.band.fleet.";
+        for (Map.Entry<String, String> e : s.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                String rest = e.getKey().substring(prefix.length());
+                int dot = rest.lastIndexOf('.');
+                if (dot <= 0) {
+                    throw new IllegalArgumentException(e.getKey() + " is not asr.band.fleet.<fleet>.<setting>");
+                }
+                byFleet.computeIfAbsent(rest.substring(0, dot), f -> new HashMap<>()).put("asr.band." + rest.substring(dot + 1), e.getValue());
+            }
+        }
+        Map<String, BandThresholds> fleets = new HashMap<>();
+        byFleet.forEach((fleet, keys) -> fleets.put(fleet, thresholds(keys, "asr.band.", defaults)));
+        return new BandPolicy(defaults, fleets);
+    }
+
+    private static BandThresholds thresholds(Map<String, String> s, String prefix, BandThresholds base) {
+        for (String key : s.keySet()) {
+            if (key.startsWith(prefix) && !key.startsWith("asr.band.fleet.") && !key.equals("asr.band.view")
+                    && !List.of("assisted-from", "self-directed-from", "hysteresis", "min-tasks").contains(key.substring(prefix.length()))) {
+                throw new IllegalArgumentException(key + " is not a band setting: use assisted-from, self-directed-from, hysteresis"
+                        + " or min-tasks");
+            }
+        }
+        return new BandThresholds(
+                number(s, prefix + "assisted-from", base.assistedFrom()),
+                number(s, prefix + "self-directed-from", base.selfDirectedFrom()),
+                number(s, prefix + "hysteresis", base.hysteresis()),
+                (long) number(s, prefix + "min-tasks", base.minTasks()));
+    }
+
+    private static double number(Map<String, String> s, String key, double fallback) {
+        String value = s.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "='" + value + "' is not a number");
+        }
+    }
+
+    private static Duration duration(Map<String, String> s, String key, String fallback) {
+        String value = s.getOrDefault(key, fallback);
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+
+    private static long bytes(Map<String, String> s, String key, String fallback) {
+        String value = s.getOrDefault(key, fallback).trim().toUpperCase();
+        long unit = value.endsWith("GB") ? 1L << 30 : value.endsWith("MB") ? 1L << 20 : value.endsWith("KB") ? 1L << 10 : 1;
+        String digits = unit == 1 ? value : value.substring(0, value.length() - 2);
+        try {
+            return Long.parseLong(digits.trim()) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "='" + s.get(key) + "' is not a size: write e.g. 128MB or 1GB");
+        }
+    }
+
+    private static String currency(String code) {
+        String trimmed = code.trim();
+        if (!trimmed.matches("[A-Z]{3}")) {
+            throw new IllegalArgumentException("asr.currency='" + code + "' is not an ISO 4217 code such as USD or EUR");
+        }
+        return trimmed;
+    }
+}

@@ -1,0 +1,485 @@
+package dev.asr.streams.processor;
+
+import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.Band;
+import dev.asr.event.BandTransition;
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.OutcomeStatus;
+import dev.asr.event.SpendEvent;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.serde.BadRecordException;
+import dev.asr.streams.StreamsSettings;
+import dev.asr.streams.bands.BandRules;
+import dev.asr.streams.ledger.TaskState;
+import dev.asr.streams.state.AsrStores;
+import dev.asr.streams.validation.EventValidator;
+import dev.asr.streams.validation.EventValidator.Problem;
+import dev.asr.streams.validation.Rejection;
+import dev.asr.streams.window.Basket;
+import dev.asr.streams.window.Bucket;
+import dev.asr.streams.window.Figures;
+import dev.asr.streams.window.RollingViews;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.BytesSerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * The heart of the topology, one instance per input partition (an agent's spend and outcomes
+ * arrive in the same one): decodes and validates, de-duplicates, keeps the task ledger, sums
+ * tumbling buckets, and when a bucket closes rolls it into each agent's views, emits the basket
+ * and evaluates the band.
+ *
+ * <p>Time is event time ({@code occurred_at}). The partition's clock is the highest event time
+ * seen; when the partition has been quiet for the grace period it moves on with the wall clock, so
+ * buckets close and tasks time out without new data. A bucket closes once the clock passes its end plus the grace period;
+ * an event for a closed bucket is late: counted, not applied.
+ */
+public final class AgentProcessor extends ContextualProcessor<byte[], byte[], String, Output> {
+
+    private static final byte[] PRESENT = new byte[0];
+    private static final String CLOCK_KEY = "clock";
+
+    private final StreamsSettings settings;
+    private final PipelineCounters counters;
+    private final EventValidator validator;
+    private final String spendTopic;
+    private final String outcomesTopic;
+    private final Deserializer<SpendEvent> spendDeserializer;
+    private final Deserializer<OutcomeEvent> outcomeDeserializer;
+    private final long bucketMs;
+    private final long graceMs;
+    private final long timeoutMs;
+    private final long[] viewLengths;
+    private final int bandView;
+    private final long longestViewMs;
+
+    private WindowStore<String, byte[]> dedup;
+    private KeyValueStore<String, byte[]> openTasks;
+    private WindowStore<String, byte[]> settledTasks;
+    private KeyValueStore<Bytes, byte[]> buckets;
+    private KeyValueStore<String, byte[]> agents;
+    private KeyValueStore<String, byte[]> clock;
+
+    /** Highest event time seen; Long.MIN_VALUE before the first event. */
+    private long highWater = Long.MIN_VALUE;
+    /** Every bucket ending at or before this has closed; events before it are late. */
+    private long closedUpTo = Long.MIN_VALUE;
+    private long wallAtHighWater;
+    /** No open task can time out before this (derived; Long.MIN_VALUE: scan to find out). */
+    private long nextDeadline = Long.MIN_VALUE;
+    /** Spend of each agent's open tasks (derived from the ledger at start, kept up to date after). */
+    private final Map<String, Long> openSpend = new HashMap<>();
+
+    public AgentProcessor(StreamsSettings settings, Topics topics, PipelineCounters counters) {
+        this.settings = settings;
+        this.counters = counters;
+        this.validator = new EventValidator(settings.currency(), settings.maxClockSkew());
+        this.spendTopic = topics.spend().name();
+        this.outcomesTopic = topics.outcomes().name();
+        this.spendDeserializer = topics.spend().valueSerde().deserializer();
+        this.outcomeDeserializer = topics.outcomes().valueSerde().deserializer();
+        this.bucketMs = settings.bucket().toMillis();
+        this.graceMs = settings.grace().toMillis();
+        this.timeoutMs = settings.taskTimeout().toMillis();
+        this.viewLengths = settings.views().stream().mapToLong(v -> v.length().toMillis()).toArray();
+        this.bandView = settings.views().indexOf(settings.view(settings.bandView()));
+        this.longestViewMs = settings.longestView().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Output> context) {
+        super.init(context);
+        dedup = context.getStateStore(AsrStores.DEDUP);
+        openTasks = context.getStateStore(AsrStores.OPEN_TASKS);
+        settledTasks = context.getStateStore(AsrStores.SETTLED_TASKS);
+        buckets = context.getStateStore(AsrStores.BUCKETS);
+        agents = context.getStateStore(AsrStores.AGENTS);
+        clock = context.getStateStore(AsrStores.CLOCK);
+        byte[] saved = clock.get(CLOCK_KEY);
+        if (saved != null) {
+            ByteBuffer in = ByteBuffer.wrap(saved);
+            highWater = in.getLong();
+            closedUpTo = in.getLong();
+        }
+        try (KeyValueIterator<String, byte[]> tasks = openTasks.all()) {
+            while (tasks.hasNext()) {
+                KeyValue<String, byte[]> task = tasks.next();
+                openSpend.merge(TaskState.agentOf(task.key), TaskState.fromBytes(task.value).spend, Long::sum);
+            }
+        }
+        wallAtHighWater = context.currentSystemTimeMs();
+        context.schedule(settings.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        long now = context().currentSystemTimeMs();
+        if (record.value() == null) {
+            deadLetter(record, source, Rejection.MISSING_VALUE, "the record has no value (a tombstone); spend and outcome"
+                    + " topics take events only");
+            return;
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        try {
+            if (source.topic().equals(spendTopic)) {
+                SpendEvent event = spendDeserializer.deserialize(source.topic(), record.value());
+                Problem problem = validator.check(key, event, now);
+                if (problem != null) {
+                    deadLetter(record, source, problem.rejection(), problem.message());
+                } else if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
+                    applySpend(event, event.getOccurredAt().toEpochMilli());
+                }
+            } else if (source.topic().equals(outcomesTopic)) {
+                OutcomeEvent event = outcomeDeserializer.deserialize(source.topic(), record.value());
+                Problem problem = validator.check(key, event, now);
+                if (problem != null) {
+                    deadLetter(record, source, problem.rejection(), problem.message());
+                } else if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
+                    applyOutcome(event, event.getOccurredAt().toEpochMilli());
+                }
+            } else {
+                throw new IllegalStateException("record from unexpected topic " + source.topic());
+            }
+        } catch (BadRecordException e) {
+            deadLetter(record, source, Rejection.of(e.reason()), e.getMessage());
+            return;
+        }
+        counters.recordProcessed();
+        closeDueBuckets(highWater);
+    }
+
+    /**
+     * De-duplicates, then moves the clock, then refuses late events. True when the event should be
+     * applied.
+     */
+    private boolean admit(String eventId, String agentId, String fleet, long eventTime, long now) {
+        if (dedup.fetch(eventId, eventTime) != null) {
+            counters.recordDuplicate();
+            return false;
+        }
+        dedup.put(eventId, PRESENT, eventTime);
+        if (highWater == Long.MIN_VALUE) {
+            // The first event: buckets from its time minus the grace period are open.
+            closedUpTo = floor(eventTime - graceMs);
+        }
+        if (eventTime < closedUpTo) {
+            counters.recordLate();
+            long open = Math.max(floor(highWater), closedUpTo);
+            Bucket current = bucket(open, agentId, fleet);
+            current.figures.lateRecords++;
+            putBucket(open, agentId, current);
+            return false;
+        }
+        if (eventTime > highWater) {
+            highWater = eventTime;
+            wallAtHighWater = now;
+            saveClock();
+        }
+        return true;
+    }
+
+    private void applySpend(SpendEvent event, long eventTime) {
+        String agentId = event.getAgentId();
+        long start = floor(eventTime);
+        Bucket bucket = bucket(start, agentId, event.getFleet());
+        bucket.figures.cashSpend += event.getCostMicros();
+        TaskState task = null;
+        String taskKey = null;
+        if (event.getTaskId() != null) {
+            taskKey = TaskState.key(agentId, event.getTaskId());
+            byte[] open = openTasks.get(taskKey);
+            if (open != null) {
+                task = TaskState.fromBytes(open);
+            } else if (!settled(taskKey)) {
+                task = new TaskState();
+            }
+        }
+        if (task == null) {
+            // No task, or its task already settled: unattributed spend, counted at its own time.
+            bucket.figures.addAction(event.getKind(), event.getCostMicros(), event.getInputTokens(), event.getOutputTokens());
+            bucket.figures.unattributedSpend += event.getCostMicros();
+        } else {
+            task.add(event, eventTime);
+            openTasks.put(taskKey, task.toBytes());
+            openSpend.merge(agentId, event.getCostMicros(), Long::sum);
+            nextDeadline = Math.min(nextDeadline, task.lastActivity + timeoutMs);
+        }
+        putBucket(start, agentId, bucket);
+    }
+
+    private void applyOutcome(OutcomeEvent event, long eventTime) {
+        String agentId = event.getAgentId();
+        String taskKey = TaskState.key(agentId, event.getTaskId());
+        byte[] open = openTasks.get(taskKey);
+        if (open == null && settled(taskKey)) {
+            counters.recordDuplicate();
+            return;
+        }
+        TaskState task = open == null ? new TaskState() : TaskState.fromBytes(open);
+        long start = floor(eventTime);
+        Bucket bucket = bucket(start, agentId, event.getFleet());
+        settle(bucket.figures, task, event.getStatus(), event.getValueMicros(), event.getHumanInterventions());
+        putBucket(start, agentId, bucket);
+        if (open != null) {
+            openTasks.delete(taskKey);
+            openSpend.merge(agentId, -task.spend, Long::sum);
+        }
+        settledTasks.put(taskKey, PRESENT, eventTime);
+    }
+
+    /** Counts a settled task into a bucket; {@code status} null means TIMED_OUT. */
+    private static void settle(Figures f, TaskState task, OutcomeStatus status, long value, int interventions) {
+        f.spend += task.spend;
+        f.actions += task.actions;
+        f.inputTokens += task.inputTokens;
+        f.outputTokens += task.outputTokens;
+        f.idleSpend += task.idleSpend;
+        f.humanSpend += task.humanSpend;
+        f.settledTasks++;
+        f.value += value;
+        f.humanInterventions += interventions;
+        if (status == null) {
+            f.timedOutTasks++;
+            return;
+        }
+        switch (status) {
+            case SUCCEEDED -> f.succeededTasks++;
+            case FAILED -> f.failedTasks++;
+            case ABANDONED -> f.abandonedTasks++;
+        }
+        if (status == OutcomeStatus.SUCCEEDED && interventions == 0) {
+            f.autonomousTasks++;
+            f.autonomousSpend += task.spend;
+            f.autonomousValue += value;
+        }
+    }
+
+    private boolean settled(String taskKey) {
+        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, 0L, Long.MAX_VALUE)) {
+            return found.hasNext();
+        }
+    }
+
+    /**
+     * A partition quiet for longer than the grace period moves its clock on with the wall clock, so
+     * its buckets close and its tasks time out without new data. Waiting out the grace first keeps
+     * a short stall (a restart, a rebalance) from closing buckets whose events are still on the way.
+     */
+    private void onWallClock(long wallNow) {
+        if (highWater == Long.MIN_VALUE) {
+            return;
+        }
+        closeDueBuckets(highWater + Math.max(0, wallNow - wallAtHighWater - graceMs));
+    }
+
+    private void closeDueBuckets(long now) {
+        boolean closed = false;
+        while (closedUpTo != Long.MIN_VALUE && now >= closedUpTo + bucketMs + graceMs) {
+            closeBucket(closedUpTo + bucketMs);
+            closedUpTo += bucketMs;
+            closed = true;
+        }
+        if (closed) {
+            saveClock();
+        }
+    }
+
+    /** Closes the bucket ending at {@code end}: times out tasks, rolls the views, emits, rates. */
+    private void closeBucket(long end) {
+        long start = end - bucketMs;
+        expireTasks(end);
+        Set<String> agentIds = new LinkedHashSet<>();
+        try (KeyValueIterator<String, byte[]> all = agents.all()) {
+            while (all.hasNext()) {
+                agentIds.add(all.next().key);
+            }
+        }
+        try (KeyValueIterator<Bytes, byte[]> active = buckets.prefixScan(Bucket.prefix(start), new BytesSerializer())) {
+            while (active.hasNext()) {
+                agentIds.add(Bucket.agentOf(active.next().key));
+            }
+        }
+        for (String agentId : agentIds) {
+            closeAgent(agentId, start, end);
+        }
+    }
+
+    private void closeAgent(String agentId, long start, long end) {
+        byte[] saved = agents.get(agentId);
+        byte[] closingBytes = buckets.get(Bucket.key(start, agentId));
+        Bucket closing = closingBytes == null ? null : Bucket.fromBytes(closingBytes);
+        RollingViews state;
+        if (saved == null) {
+            if (closing == null) {
+                return;
+            }
+            state = new RollingViews(closing.fleet, Band.UNRATED, viewLengths);
+        } else {
+            state = RollingViews.fromBytes(saved);
+            if (!state.hasLengths(viewLengths)) {
+                state = rebuild(agentId, state, start);
+            }
+        }
+        if (closing != null) {
+            state.fleet = closing.fleet;
+        }
+        for (int i = 0; i < viewLengths.length; i++) {
+            if (closing != null) {
+                state.views[i].add(closing.figures);
+            }
+            byte[] leaving = buckets.get(Bucket.key(start - viewLengths[i], agentId));
+            if (leaving != null) {
+                state.views[i].subtract(Bucket.fromBytes(leaving).figures);
+            }
+        }
+        buckets.delete(Bucket.key(start - longestViewMs, agentId));
+
+        long open = openSpend.getOrDefault(agentId, 0L);
+        Figures deciding = state.views[bandView];
+        Band band = BandRules.evaluate(state.band,
+                new BandRules.Evidence(deciding.settledTasks, deciding.spend, deciding.autonomousSpend),
+                settings.bands().forFleet(state.fleet));
+        for (int i = 0; i < viewLengths.length; i++) {
+            Basket.Window window = new Basket.Window(agentId, state.fleet, settings.views().get(i).name(),
+                    Instant.ofEpochMilli(end - viewLengths[i]), Instant.ofEpochMilli(end), settings.currency());
+            AgentWindowMetrics metrics = Basket.metrics(window, state.views[i], open, band, 1);
+            context().forward(new Record<String, Output>(agentId, new Output.Metrics(metrics), end, new RecordHeaders()));
+            counters.recordMetrics();
+        }
+        if (band != state.band) {
+            context().forward(new Record<String, Output>(agentId,
+                    new Output.Transition(transition(agentId, state, band, deciding, end)), end, new RecordHeaders()));
+            counters.recordTransition();
+            state.band = band;
+        }
+        if (state.allEmpty() && open == 0) {
+            // Silent for longer than the longest view: the agent is gone.
+            agents.delete(agentId);
+        } else {
+            agents.put(agentId, state.toBytes());
+        }
+    }
+
+    private BandTransition transition(String agentId, RollingViews state, Band to, Figures deciding, long end) {
+        long length = viewLengths[bandView];
+        return BandTransition.newBuilder()
+                .setTransitionId(agentId + "@" + end)
+                .setAgentId(agentId)
+                .setFleet(state.fleet)
+                .setFromBand(state.band)
+                .setToBand(to)
+                .setDirection(BandRules.direction(state.band, to))
+                .setAsr(deciding.spend == 0 ? null : (double) deciding.autonomousSpend / deciding.spend)
+                .setSettledTasks(deciding.settledTasks)
+                .setSpendMicros(deciding.spend)
+                .setAutonomousSpendMicros(deciding.autonomousSpend)
+                .setWindow(settings.bandView())
+                .setWindowStart(Instant.ofEpochMilli(end - length))
+                .setWindowEnd(Instant.ofEpochMilli(end))
+                .setOccurredAt(Instant.ofEpochMilli(end))
+                .build();
+    }
+
+    /** The views were saved under other lengths (asr.views changed): sum them again from the buckets. */
+    private RollingViews rebuild(String agentId, RollingViews old, long closingStart) {
+        RollingViews state = new RollingViews(old.fleet, old.band, viewLengths);
+        for (int i = 0; i < viewLengths.length; i++) {
+            for (long s = closingStart - viewLengths[i] + bucketMs; s < closingStart; s += bucketMs) {
+                byte[] bytes = buckets.get(Bucket.key(s, agentId));
+                if (bytes != null) {
+                    state.views[i].add(Bucket.fromBytes(bytes).figures);
+                }
+            }
+        }
+        return state;
+    }
+
+    /** Settles as TIMED_OUT every open task whose deadline falls before {@code end}. */
+    private void expireTasks(long end) {
+        if (nextDeadline != Long.MIN_VALUE && end <= nextDeadline) {
+            return;
+        }
+        List<KeyValue<String, TaskState>> expired = new ArrayList<>();
+        long earliestRemaining = Long.MAX_VALUE;
+        try (KeyValueIterator<String, byte[]> all = openTasks.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                TaskState task = TaskState.fromBytes(entry.value);
+                long deadline = task.lastActivity + timeoutMs;
+                if (deadline < end) {
+                    expired.add(KeyValue.pair(entry.key, task));
+                } else {
+                    earliestRemaining = Math.min(earliestRemaining, deadline);
+                }
+            }
+        }
+        nextDeadline = earliestRemaining;
+        for (KeyValue<String, TaskState> entry : expired) {
+            String agentId = TaskState.agentOf(entry.key);
+            long deadline = entry.value.lastActivity + timeoutMs;
+            // Deadlines before `end` fall in buckets still open: earlier ones were expired at earlier closes.
+            long start = Math.max(floor(deadline), end - bucketMs);
+            Bucket bucket = bucket(start, agentId, entry.value.fleet);
+            settle(bucket.figures, entry.value, null, 0, 0);
+            putBucket(start, agentId, bucket);
+            openTasks.delete(entry.key);
+            openSpend.merge(agentId, -entry.value.spend, Long::sum);
+            settledTasks.put(entry.key, PRESENT, deadline);
+            counters.recordTimedOut();
+        }
+    }
+
+    private Bucket bucket(long start, String agentId, String fleet) {
+        byte[] bytes = buckets.get(Bucket.key(start, agentId));
+        if (bytes == null) {
+            return new Bucket(fleet, new Figures());
+        }
+        Bucket existing = Bucket.fromBytes(bytes);
+        return existing.fleet.equals(fleet) ? existing : new Bucket(fleet, existing.figures);
+    }
+
+    private void putBucket(long start, String agentId, Bucket bucket) {
+        buckets.put(Bucket.key(start, agentId), bucket.toBytes());
+    }
+
+    private void saveClock() {
+        clock.put(CLOCK_KEY, ByteBuffer.allocate(2 * Long.BYTES).putLong(highWater).putLong(closedUpTo).array());
+    }
+
+    private long floor(long time) {
+        return Math.floorDiv(time, bucketMs) * bucketMs;
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, RecordMetadata source, Rejection rejection, String message) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.add(DeadLetters.REASON, DeadLetters.utf8(rejection.code()));
+        headers.add(DeadLetters.ERROR, DeadLetters.utf8(message));
+        headers.add(DeadLetters.SOURCE_TOPIC, DeadLetters.utf8(source.topic()));
+        headers.add(DeadLetters.SOURCE_PARTITION, DeadLetters.utf8(Integer.toString(source.partition())));
+        headers.add(DeadLetters.SOURCE_OFFSET, DeadLetters.utf8(Long.toString(source.offset())));
+        context().forward(new Record<String, Output>(null, new Output.DeadLetter(record.key(), record.value()),
+                record.timestamp(), headers));
+        counters.recordDeadLetter(rejection);
+    }
+}
