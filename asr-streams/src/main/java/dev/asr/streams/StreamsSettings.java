@@ -37,6 +37,8 @@ import java.util.TreeMap;
  *     asr.fleet.emit-delay}, 1m)
  * @param rocksDbMemoryBytes off-heap memory all RocksDB stores of the process share: block cache,
  *     index and filter blocks and memtables ({@code asr.rocksdb.memory}, 128MB)
+ * @param metricsPort port of the process's own {@code /metrics} (dead letters, duplicates, late
+ *     records; {@code asr.streams.metrics-port}, 9401; 0 any free port, -1 none)
  */
 public record StreamsSettings(
         TopicNames topics,
@@ -52,7 +54,8 @@ public record StreamsSettings(
         Duration maxClockSkew,
         Duration wallClockInterval,
         Duration fleetEmitDelay,
-        long rocksDbMemoryBytes) {
+        long rocksDbMemoryBytes,
+        int metricsPort) {
 
     /** A rolling view: its name (the {@code window} label) and length. */
     public record View(String name, Duration length) {}
@@ -95,6 +98,9 @@ public record StreamsSettings(
         if (wallClockInterval.isZero() || wallClockInterval.isNegative()) {
             throw new IllegalArgumentException("asr.wall-clock.interval must be positive");
         }
+        if (metricsPort < -1 || metricsPort > 65535) {
+            throw new IllegalArgumentException("asr.streams.metrics-port=" + metricsPort + " must be a TCP port, 0 (any) or -1 (none)");
+        }
         if (rocksDbMemoryBytes < 16L << 20) {
             throw new IllegalArgumentException("asr.rocksdb.memory must be at least 16MB");
         }
@@ -127,7 +133,8 @@ public record StreamsSettings(
                 duration(s, "asr.max-clock-skew", "5m"),
                 duration(s, "asr.wall-clock.interval", "10s"),
                 duration(s, "asr.fleet.emit-delay", "1m"),
-                bytes(s, "asr.rocksdb.memory", "128MB"));
+                bytes(s, "asr.rocksdb.memory", "128MB"),
+                (int) number(s, "asr.streams.metrics-port", 9401));
     }
 
     /** The Kafka Streams config: our defaults, overridden by every non-ASR key in {@code settings}. */

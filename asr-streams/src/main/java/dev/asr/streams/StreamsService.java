@@ -1,0 +1,122 @@
+package dev.asr.streams;
+
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.SchemaRegistryException;
+import dev.asr.streams.processor.PipelineCounters;
+import dev.asr.streams.state.BoundedRocksDbMemory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The topology as a running service: Kafka Streams with ASR's defaults (exactly-once v2, bounded
+ * RocksDB memory), its ops endpoint, and a start/stop shape.
+ *
+ * <p>A schema registry that cannot be reached is not a bad record: the stream thread is replaced
+ * and the record retried. Any other error stops the client, loudly: Kafka Streams keeps the
+ * offsets, so a restart resumes where it stopped.
+ */
+public final class StreamsService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamsService.class);
+
+    private final KafkaStreams streams;
+    private final PipelineCounters counters = new PipelineCounters();
+    private final OpsEndpoint ops;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+
+    private StreamsService(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics) {
+        BoundedRocksDbMemory.limit(settings.rocksDbMemoryBytes());
+        Map<String, Object> config = new HashMap<>(streamsConfig);
+        config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
+        Properties properties = new Properties();
+        properties.putAll(config);
+        this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters), properties);
+        streams.setUncaughtExceptionHandler(error -> {
+            if (rootCause(error) instanceof SchemaRegistryException registry && registry.retriable()) {
+                log.warn("Schema registry unavailable, retrying with a new stream thread: {}", registry.getMessage());
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            failure = error;
+            log.error("ASR streams stopping on an error it cannot process past: {}", rootCause(error).getMessage(), error);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((next, previous) -> {
+            log.info("Kafka Streams {} -> {}", previous, next);
+            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        this.ops = settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.metricsPort(), counters, streams);
+    }
+
+    /** Builds the topology and starts it; {@code streamsConfig} is Kafka Streams' own (see {@link StreamsSettings#streamsConfig}). */
+    public static StreamsService start(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics) {
+        StreamsService service = new StreamsService(settings, streamsConfig, topics);
+        service.streams.start();
+        return service;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public PipelineCounters counters() {
+        return counters;
+    }
+
+    /** The error that stopped the service, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** {@code http://host:port/metrics}, or null without an ops endpoint. */
+    public String metricsUrl() {
+        return ops == null ? null : ops.url();
+    }
+
+    /** Waits until the service stops by itself (an error) or the timeout passes; true when it stopped. */
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        if (ops != null) {
+            ops.close();
+        }
+    }
+
+    private static Throwable rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

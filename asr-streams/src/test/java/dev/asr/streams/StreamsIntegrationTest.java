@@ -1,0 +1,185 @@
+package dev.asr.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.asr.embedded.testing.TestKafka;
+import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.Band;
+import dev.asr.event.BandTransition;
+import dev.asr.event.Direction;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.streams.processor.DeadLetters;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A scripted fleet through the real topology on a real broker, exactly-once: an agent that rises
+ * through the bands, one that falls, one that hovers at the 0.6 threshold. Every expected band and
+ * figure below was worked out by hand from the script.
+ */
+class StreamsIntegrationTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final int PARTITIONS = 3;
+    private static final long COST = 100_000;
+    /** Autonomous tasks per minute, of 10 tasks each minute. */
+    private static final int[] RISER = {1, 1, 1, 5, 5, 9, 10, 10, 10, 10, 10, 10};
+    private static final int[] FALLER = {10, 10, 10, 10, 6, 2, 0, 0, 0, 0, 0, 0};
+    private static final int[] HOVERER = {6, 6, 7, 5, 6, 6, 5, 7, 6, 5, 6, 6};
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void risingFallingAndHoveringAgentsGetTheBandsWorkedOutByHand() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TopicNames names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
+        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            new TopicProvisioner(admin).ensure(topics, PARTITIONS, (short) 1);
+        }
+        try (ScriptedFleet fleet = new ScriptedFleet(bootstrap, topics)) {
+            for (int minute = 0; minute < 12; minute++) {
+                for (int i = 0; i < 10; i++) {
+                    Instant at = T0.plus(Duration.ofMinutes(minute)).plusSeconds(i * 5L);
+                    fleet.task("riser", "learning", "r" + minute + "-" + i, COST, i < RISER[minute], at);
+                    fleet.task("faller", "learning", "f" + minute + "-" + i, COST, i < FALLER[minute], at);
+                    fleet.task("hoverer", "steady", "h" + minute + "-" + i, COST, i < HOVERER[minute], at);
+                }
+            }
+            fleet.tickEveryPartition(PARTITIONS, T0.plus(Duration.ofMinutes(20)));
+            fleet.flush();
+        }
+        // A garbled record on the way: dead-lettered with its bytes, the rest carries on.
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(names.spend(), "riser".getBytes(), "not avro".getBytes())).get();
+        }
+
+        Map<String, String> settings = new HashMap<>(Map.of("asr.streams.metrics-port", "0"));
+        Map<String, Object> config = StreamsSettings.streamsConfig(Map.of(
+                "bootstrap.servers", bootstrap,
+                "application.id", "asr-it-" + run,
+                "state.dir", directory.resolve("state").toString(),
+                "commit.interval.ms", "200"));
+        try (StreamsService service = StreamsService.start(StreamsSettings.from(settings), config, topics)) {
+            List<BandTransition> transitions = read(bootstrap, names.bandTransitions(),
+                    topics.bandTransitions().valueSerde().deserializer(), 6, Duration.ofSeconds(90));
+
+            assertThat(summary(transitions)).containsExactlyInAnyOrder(
+                    "riser UNRATED->REACTIVE RATED @1",      // 1/10 = 0.1
+                    "riser REACTIVE->ASSISTED UP @5",        // 13/50 = 0.26 >= 0.2 + 0.05
+                    "riser ASSISTED->SELF_DIRECTED UP @11",  // 72/110 = 0.6545 >= 0.6 + 0.05
+                    "faller UNRATED->SELF_DIRECTED RATED @1", // 10/10
+                    "faller SELF_DIRECTED->ASSISTED DOWN @9",  // 48/90 = 0.533 < 0.6 - 0.05
+                    "hoverer UNRATED->SELF_DIRECTED RATED @1"); // 0.6, then 0.5857..0.633: never below 0.55
+            assertThat(transitions).extracting(BandTransition::getTransitionId).doesNotHaveDuplicates();
+            BandTransition drop = transitions.stream().filter(t -> t.getDirection() == Direction.DOWN).findFirst().orElseThrow();
+            assertThat(drop.getAsr()).isCloseTo(48 / 90.0, within(1e-12));
+            assertThat(drop.getSettledTasks()).isEqualTo(90);
+            assertThat(drop.getSpendMicros()).isEqualTo(90 * COST);
+
+            Map<String, AgentWindowMetrics> metrics = new HashMap<>();
+            for (AgentWindowMetrics m : read(bootstrap, names.agentMetrics(), topics.agentMetrics().valueSerde().deserializer(),
+                    Integer.MAX_VALUE, Duration.ofSeconds(5))) {
+                metrics.put((m.getAgentId() == null ? "fleet:" + m.getFleet() : m.getAgentId()) + " " + m.getWindow() + " @"
+                        + Duration.between(T0, m.getWindowEnd()).toMinutes(), m);
+            }
+            AgentWindowMetrics riser = metrics.get("riser 1h @12");
+            assertThat(riser.getSettledTasks()).isEqualTo(120);
+            assertThat(riser.getSpendMicros()).isEqualTo(120 * COST);
+            assertThat(riser.getAutonomousSpendMicros()).isEqualTo(82 * COST);
+            assertThat(riser.getAsr()).isCloseTo(82 / 120.0, within(1e-12));
+            assertThat(riser.getAutonomousRoi()).isCloseTo(2 * 82 / 120.0, within(1e-12));
+            assertThat(riser.getWinRate()).isCloseTo(82 / 120.0, within(1e-12));
+            assertThat(riser.getEvPerToken()).isCloseTo(82 * 0.2 / (120 * 1_100), within(1e-12));
+            assertThat(riser.getBand()).isEqualTo(Band.SELF_DIRECTED);
+            AgentWindowMetrics riser5m = metrics.get("riser 5m @12");
+            assertThat(riser5m.getAsr()).as("minutes 7..11, all autonomous").isEqualTo(1.0);
+            assertThat(metrics.get("hoverer 1h @12").getAsr()).isCloseTo(71 / 120.0, within(1e-12));
+            assertThat(metrics.get("hoverer 1h @12").getBand()).isEqualTo(Band.SELF_DIRECTED);
+            assertThat(metrics.get("faller 1h @12").getAsr()).isCloseTo(48 / 120.0, within(1e-12));
+            AgentWindowMetrics learning = metrics.get("fleet:learning 1h @12");
+            assertThat(learning).as("fleet roll-up of riser and faller").isNotNull();
+            assertThat(learning.getAgents()).isEqualTo(2);
+            assertThat(learning.getAsr()).isCloseTo((82 + 48) / 240.0, within(1e-12));
+
+            List<ConsumerRecord<byte[], byte[]>> dead = readRaw(bootstrap, names.deadLetters(), 1);
+            assertThat(dead).singleElement().satisfies(r -> {
+                assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
+                assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("riser");
+                assertThat(header(r, DeadLetters.REASON)).isEqualTo("not-wire-format");
+                assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo(names.spend());
+                assertThat(header(r, DeadLetters.SOURCE_OFFSET)).matches("\\d+");
+            });
+            assertThat(service.counters().deadLetters()).isEqualTo(1);
+            assertThat(service.metricsUrl()).isNotNull();
+            String scrape = new String(new java.net.URL(service.metricsUrl()).openStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(scrape).contains("asr_dead_letters_total{reason=\"not-wire-format\"} 1.0", "asr_streams_up 1.0");
+        }
+    }
+
+    private static List<String> summary(List<BandTransition> transitions) {
+        return transitions.stream().map(t -> t.getAgentId() + " " + t.getFromBand() + "->" + t.getToBand() + " " + t.getDirection()
+                + " @" + Duration.between(T0, t.getWindowEnd()).toMinutes()).toList();
+    }
+
+    static <V> List<V> read(String bootstrap, String topic, Deserializer<V> deserializer, int expected, Duration timeout) {
+        List<V> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), deserializer)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (values.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readRaw(String bootstrap, String topic, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
