@@ -12,13 +12,17 @@ final class DeliveryProgress {
     private final String spendTopic;
     private final String outcomesTopic;
     private final PrintWriter out;
+    private final java.util.function.Supplier<String> more;
     private final long start = System.nanoTime();
     private long lastNanos = start;
     private long lastSpend;
     private long lastOutcomes;
 
-    DeliveryProgress(KafkaEventSink sink, String spendTopic, String outcomesTopic, PrintWriter out) {
+    /** @param more what else to show on each line (e.g. the topology's counts), or null */
+    DeliveryProgress(KafkaEventSink sink, String spendTopic, String outcomesTopic, PrintWriter out,
+            java.util.function.Supplier<String> more) {
         this.sink = sink;
+        this.more = more;
         this.spendTopic = spendTopic;
         this.outcomesTopic = outcomesTopic;
         this.out = out;
@@ -36,6 +40,9 @@ final class DeliveryProgress {
         String line = String.format(Locale.ROOT, "[%s] %s %7.1f ev/s %10s   %s %7.1f ev/s %10s   failed %d",
                 clock(Duration.ofNanos(now - start)), spendTopic, (spend - lastSpend) / seconds, String.format(Locale.ROOT, "(%,d)", spend),
                 outcomesTopic, (outcomes - lastOutcomes) / seconds, String.format(Locale.ROOT, "(%,d)", outcomes), sink.failed());
+        if (more != null) {
+            line += "   " + more.get();
+        }
         if (sink.lastError() != null && sink.failed() > 0) {
             line += " (last: " + sink.lastError() + ")";
         }

@@ -5,17 +5,22 @@ import dev.asr.embedded.EmbeddedKafkaSettings;
 import dev.asr.ingest.simulator.AgentKind;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.schemas.Durations;
 import dev.asr.schemas.Topic;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.streams.StreamsService;
+import dev.asr.streams.StreamsSettings;
+import dev.asr.streams.processor.PipelineCounters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -31,11 +36,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The embedded default: a real single-node Kafka broker in this process, the topics, an embedded
- * schema registry and a simulated fleet, with progress in the terminal. Data stays in the data
- * directory, so running it again resumes.
+ * schema registry, the ASR topology and a simulated fleet, with progress and band changes in the
+ * terminal. Data stays in the data directory, so running it again resumes.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start an in-process Kafka broker and a simulated agent fleet, and show what flows.")
+        description = "Start an in-process Kafka broker, the ASR topology and a simulated agent fleet, and show what flows.")
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -47,14 +52,22 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long, e.g. 30s, 10m (default: until Ctrl-C).")
     Duration duration;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Broker data and schemas; reuse it to resume (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Broker data, schemas and topology state; reuse it to resume (default: ${DEFAULT-VALUE}).")
     Path dataDirectory = Path.of(".asr", "demo");
 
     @Option(names = "--port", description = "Kafka listener port on localhost; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port = EmbeddedKafkaSettings.DEFAULT_PORT;
 
+    @Option(names = "--streams-metrics-port", paramLabel = "PORT",
+            description = "Port of the topology's own /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int streamsMetricsPort = 9401;
+
     @Option(names = "--partitions", description = "Partitions of each ASR topic when first created (default: ${DEFAULT-VALUE}).")
     int partitions = 3;
+
+    @Option(names = "--grace", paramLabel = "DURATION",
+            description = "How long after a minute ends its bucket closes (production default 2m; default here: ${DEFAULT-VALUE}, so bands show sooner).")
+    Duration grace = Duration.ofSeconds(30);
 
     @Option(names = "--progress-interval", paramLabel = "DURATION", description = "How often to print rates (default: ${DEFAULT-VALUE}).")
     Duration progressInterval = Duration.ofSeconds(5);
@@ -71,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         FleetSettings fleetSettings = fleet.settings();
         Path data = dataDirectory.toAbsolutePath().normalize();
         Lifetime lifetime = new Lifetime();
+        long start = System.nanoTime();
         out.println("ASR demo: starting an in-process Kafka broker...");
         out.flush();
 
@@ -83,23 +97,41 @@ final class DemoCommand implements Callable<Integer> {
                 List<String> created = new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
                 resumed = created.isEmpty() ? resumeNote(admin, topics) : "new data directory";
             }
-            out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
-            out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
-            out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
-            out.printf("  Fleet            %d agents (%s), %.0f events/s, seed %d%n", fleetSettings.agents(),
-                    Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
-                    fleetSettings.eventsPerSecond(), fleetSettings.seed());
-            out.printf("  Data             %s%n", resumed);
-            out.println(duration == null ? "Ctrl-C stops; ./asr demo again resumes on the same data."
-                    : "Running for " + duration.toSeconds() + " s; Ctrl-C stops sooner.");
-            out.flush();
+            StreamsSettings streamsSettings = StreamsSettings.from(Map.of(
+                    "asr.grace", Durations.format(grace),
+                    "asr.streams.metrics-port", Integer.toString(streamsMetricsPort)));
+            Map<String, Object> streamsConfig = StreamsSettings.streamsConfig(Map.of(
+                    "bootstrap.servers", broker.bootstrapServers(),
+                    "application.id", "asr-demo",
+                    "state.dir", data.resolve("streams").toString()));
+            try (BandWatcher bands = new BandWatcher(broker.bootstrapServers(), topics, out, start);
+                 StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics)) {
+                out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
+                out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
+                out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
+                out.printf("  Topology         asr-demo, exactly-once; its own metrics at %s%n", streams.metricsUrl());
+                out.printf("  Fleet            %d agents (%s), %.0f events/s, seed %d%n", fleetSettings.agents(),
+                        Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
+                        fleetSettings.eventsPerSecond(), fleetSettings.seed());
+                out.printf("  Data             %s%n", resumed);
+                out.printf("Buckets close %s after each minute: agents with %d+ settled tasks get a band about %s in.%n",
+                        Durations.format(grace), streamsSettings.bands().defaults().minTasks(),
+                        Durations.format(grace.plus(Duration.ofMinutes(1))));
+                out.println(duration == null ? "Ctrl-C stops; ./asr demo again resumes on the same data."
+                        : "Running for " + Durations.format(duration) + "; Ctrl-C stops sooner.");
+                out.flush();
 
-            KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, progressInterval, out);
-            out.printf("Stopped%s: %,d spend and %,d outcome events acknowledged by Kafka, %d failed. Data kept in %s%n",
-                    lifetime.signalled() ? " on signal" : "", sink.spendAcknowledged(), sink.outcomesAcknowledged(),
-                    sink.failed(), data);
-            out.flush();
-            return sink.failed() == 0 ? 0 : 1;
+                PipelineCounters counters = streams.counters();
+                KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, progressInterval, out,
+                        () -> String.format(Locale.ROOT, "topology: %,d in, %d dead letters, %,d metrics, %d band changes",
+                                counters.processed(), counters.deadLetters(), counters.metricsEmitted(), counters.transitionsEmitted()));
+                out.printf("Stopped%s: %,d spend and %,d outcome events acknowledged by Kafka, %d failed; the topology processed %,d"
+                                + " and wrote %,d metrics records and %d band changes. Data kept in %s%n",
+                        lifetime.signalled() ? " on signal" : "", sink.spendAcknowledged(), sink.outcomesAcknowledged(), sink.failed(),
+                        counters.processed(), counters.metricsEmitted(), counters.transitionsEmitted(), data);
+                out.flush();
+                return sink.failed() == 0 && streams.failure() == null ? 0 : 1;
+            }
         } finally {
             lifetime.shutDown();
         }

@@ -38,6 +38,11 @@ final class Lifetime {
         }
     }
 
+    /** Ends the run from within, e.g. when a service it waits on stopped by itself. */
+    void stop() {
+        stopRequested.countDown();
+    }
+
     /** True when a signal, not the duration, ended the run. */
     boolean signalled() {
         return signalled;

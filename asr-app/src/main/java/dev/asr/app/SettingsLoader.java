@@ -35,7 +35,24 @@ final class SettingsLoader {
             "asr.topic.outcomes",
             "asr.topic.agent-metrics",
             "asr.topic.band-transitions",
-            "asr.topic.dlq");
+            "asr.topic.dlq",
+            "asr.currency",
+            "asr.bucket",
+            "asr.grace",
+            "asr.views",
+            "asr.band.view",
+            "asr.band.assisted-from",
+            "asr.band.self-directed-from",
+            "asr.band.hysteresis",
+            "asr.band.min-tasks",
+            "asr.task.timeout",
+            "asr.task.settled-retention",
+            "asr.dedup.retention",
+            "asr.max-clock-skew",
+            "asr.wall-clock.interval",
+            "asr.fleet.emit-delay",
+            "asr.rocksdb.memory",
+            "asr.streams.metrics-port");
 
     private static final String KAFKA_PREFIX = "ASR_KAFKA_";
 

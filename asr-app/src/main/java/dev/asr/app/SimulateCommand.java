@@ -58,7 +58,7 @@ final class SimulateCommand implements Callable<Integer> {
             out.printf("Simulating %d agents at %.0f events/s (seed %d) into %s via %s%n", fleetSettings.agents(),
                     fleetSettings.eventsPerSecond(), fleetSettings.seed(), clientConfig.get("bootstrap.servers"), registry.describe());
             out.flush();
-            KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, Duration.ofSeconds(5), out);
+            KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, Duration.ofSeconds(5), out, null);
             return sink.failed() == 0 ? 0 : 1;
         } finally {
             lifetime.shutDown();

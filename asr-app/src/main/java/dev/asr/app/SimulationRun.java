@@ -19,11 +19,12 @@ final class SimulationRun {
 
     /** Returns once the lifetime ends, with every event flushed; the sink is closed and keeps its counts. */
     static KafkaEventSink run(Topics topics, Map<String, Object> clientConfig, FleetSettings fleet, Lifetime lifetime,
-            Duration duration, Duration progressInterval, PrintWriter out) throws InterruptedException {
+            Duration duration, Duration progressInterval, PrintWriter out, java.util.function.Supplier<String> more)
+            throws InterruptedException {
         KafkaEventSink sink = new KafkaEventSink(topics, clientConfig);
         FleetSimulator simulator = new FleetSimulator(fleet, sink, Clock.systemUTC());
         Thread producer = new Thread(simulator, "asr-simulator");
-        DeliveryProgress progress = new DeliveryProgress(sink, topics.spend().name(), topics.outcomes().name(), out);
+        DeliveryProgress progress = new DeliveryProgress(sink, topics.spend().name(), topics.outcomes().name(), out, more);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "asr-progress");
             thread.setDaemon(true);

@@ -1,20 +1,79 @@
 package dev.asr.app;
 
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.streams.StreamsService;
+import dev.asr.streams.StreamsSettings;
+import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** Reserved: the streams service lands with issue #3. */
-@Command(name = "streams", mixinStandardHelpOptions = true, description = "Run the ASR Kafka Streams topology against a Kafka cluster. (not in this build yet: issue #3).")
+/** The topology against any Kafka cluster, until stopped. Scale out by starting more with the same application.id. */
+@Command(name = "streams", mixinStandardHelpOptions = true,
+        description = "Run the ASR Kafka Streams topology: spend and outcomes in; agent metrics, band transitions and dead letters out.")
 final class StreamsCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--create-topics", paramLabel = "PARTITIONS",
+            description = "Create missing ASR topics with this many partitions (replication factor min(3, brokers)).")
+    Integer createTopicsPartitions;
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("asr streams: not in this build yet; it lands with issue #3. Try ./asr demo.");
-        return 2;
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, String> settings = cluster.settings();
+        StreamsSettings streamsSettings = StreamsSettings.from(settings);
+        Map<String, Object> streamsConfig = StreamsSettings.streamsConfig(settings);
+        Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
+        Lifetime lifetime = new Lifetime();
+        try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
+            Topics topics = Topics.create(streamsSettings.topics(), registry);
+            try (Admin admin = Admin.create(clientConfig)) {
+                TopicProvisioner provisioner = new TopicProvisioner(admin);
+                if (createTopicsPartitions != null) {
+                    int brokers = admin.describeCluster().nodes().get().size();
+                    provisioner.ensure(topics, createTopicsPartitions, (short) Math.min(3, brokers));
+                }
+                provisioner.verify(topics);
+            }
+            try (StreamsService service = StreamsService.start(streamsSettings, streamsConfig, topics)) {
+                out.printf("ASR streams %s: %s + %s -> %s, %s, %s%n", streamsConfig.get("application.id"), topics.spend(),
+                        topics.outcomes(), topics.agentMetrics(), topics.bandTransitions(), topics.deadLetters());
+                if (service.metricsUrl() != null) {
+                    out.printf("  own metrics at %s%n", service.metricsUrl());
+                }
+                out.flush();
+                Thread watcher = new Thread(() -> {
+                    try {
+                        service.awaitStop(java.time.Duration.ofDays(365_000));
+                        lifetime.stop();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "asr-streams-watch");
+                watcher.setDaemon(true);
+                watcher.start();
+                lifetime.await(null);
+                if (service.failure() != null) {
+                    throw new IllegalStateException("Kafka Streams stopped: " + service.failure().getMessage(), service.failure());
+                }
+            }
+            return 0;
+        } finally {
+            lifetime.shutDown();
+        }
     }
 }

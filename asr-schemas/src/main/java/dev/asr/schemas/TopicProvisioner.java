@@ -69,6 +69,27 @@ public final class TopicProvisioner {
         }
     }
 
+    /** Checks, without creating anything, that every ASR topic exists and the inputs are co-partitioned. */
+    public void verify(Topics topics) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<String> missing = topics.all().stream().map(Topic::name).filter(name -> !existing.contains(name)).toList();
+            if (!missing.isEmpty()) {
+                throw new KafkaException("topics " + missing + " do not exist: create them (asr streams --create-topics <partitions>"
+                        + " does), or point asr.topic.* at the topics you use");
+            }
+            checkCoPartitioned(topics);
+        } catch (ExecutionException e) {
+            throw new KafkaException("cannot check the ASR topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("the Kafka cluster did not answer within " + TIMEOUT.toSeconds()
+                    + " s while checking the ASR topics: check bootstrap.servers and that the brokers are up", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while checking the ASR topics", e);
+        }
+    }
+
     private void checkCoPartitioned(Topics topics) throws ExecutionException, InterruptedException, TimeoutException {
         List<String> inputs = topics.inputs().stream().map(Topic::name).toList();
         Map<String, TopicDescription> descriptions = admin.describeTopics(inputs).allTopicNames()
