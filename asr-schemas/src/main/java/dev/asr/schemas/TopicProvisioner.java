@@ -72,8 +72,12 @@ public final class TopicProvisioner {
     /** Checks, without creating anything, that every ASR topic exists and the inputs are co-partitioned. */
     public void verify(Topics topics) {
         try {
-            Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            List<String> missing = topics.all().stream().map(Topic::name).filter(name -> !existing.contains(name)).toList();
+            List<String> missing = missing(topics);
+            // A topic created a moment ago may not be in every broker's metadata yet.
+            for (int attempt = 0; attempt < 20 && !missing.isEmpty(); attempt++) {
+                Thread.sleep(250);
+                missing = missing(topics);
+            }
             if (!missing.isEmpty()) {
                 throw new KafkaException("topics " + missing + " do not exist: create them (asr streams --create-topics <partitions>"
                         + " does), or point asr.topic.* at the topics you use");
@@ -88,6 +92,11 @@ public final class TopicProvisioner {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while checking the ASR topics", e);
         }
+    }
+
+    private List<String> missing(Topics topics) throws ExecutionException, InterruptedException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return topics.all().stream().map(Topic::name).filter(name -> !existing.contains(name)).toList();
     }
 
     private void checkCoPartitioned(Topics topics) throws ExecutionException, InterruptedException, TimeoutException {

@@ -69,6 +69,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private final long bucketMs;
     private final long graceMs;
     private final long timeoutMs;
+    private final long settledRetentionMs;
     private final long[] viewLengths;
     private final int bandView;
     private final long longestViewMs;
@@ -101,6 +102,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         this.bucketMs = settings.bucket().toMillis();
         this.graceMs = settings.grace().toMillis();
         this.timeoutMs = settings.taskTimeout().toMillis();
+        this.settledRetentionMs = settings.settledRetention().toMillis();
         this.viewLengths = settings.views().stream().mapToLong(v -> v.length().toMillis()).toArray();
         this.bandView = settings.views().indexOf(settings.view(settings.bandView()));
         this.longestViewMs = settings.longestView().toMillis();
@@ -275,8 +277,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         }
     }
 
+    /** Settlement times are never past the latest closed bucket or the high water, nor older than the retention. */
     private boolean settled(String taskKey) {
-        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, 0L, Long.MAX_VALUE)) {
+        long latest = Math.max(highWater, closedUpTo) + bucketMs;
+        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, latest - settledRetentionMs - bucketMs, latest)) {
             return found.hasNext();
         }
     }

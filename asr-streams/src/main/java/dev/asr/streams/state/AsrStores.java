@@ -38,9 +38,13 @@ public final class AsrStores {
     private AsrStores() {}
 
     public static StoreBuilder<WindowStore<String, byte[]>> dedup(StreamsSettings settings) {
-        return window(DEDUP, settings.dedupRetention());
+        return window(DEDUP, settings.dedupRetention()).withCachingEnabled();
     }
 
+    /**
+     * Uncached: it is read with a time-range fetch, which on a cached window store copies the whole
+     * cache's key set on every call (measured: 25x slower at a few thousand open entries).
+     */
     public static StoreBuilder<WindowStore<String, byte[]>> settledTasks(StreamsSettings settings) {
         return window(SETTLED_TASKS, settings.settledRetention());
     }
@@ -79,8 +83,6 @@ public final class AsrStores {
     /** A window store used as a set with expiry: windows of 1 ms at the event's time. */
     private static StoreBuilder<WindowStore<String, byte[]>> window(String name, Duration retention) {
         return Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(name, retention, Duration.ofMillis(1), false),
-                        Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled();
+                Stores.persistentWindowStore(name, retention, Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray());
     }
 }
