@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             ExporterCommand.class,
             IngestCommand.class,
             SimulateCommand.class,
+            BrokerCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Asr implements Runnable {

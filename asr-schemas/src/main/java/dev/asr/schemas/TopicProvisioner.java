@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the ASR topics that are missing and checks the ones that exist: the input topics must
@@ -101,14 +102,27 @@ public final class TopicProvisioner {
 
     private void checkCoPartitioned(Topics topics) throws ExecutionException, InterruptedException, TimeoutException {
         List<String> inputs = topics.inputs().stream().map(Topic::name).toList();
-        Map<String, TopicDescription> descriptions = admin.describeTopics(inputs).allTopicNames()
-                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Map<String, TopicDescription> descriptions = describe(inputs);
         int spendPartitions = descriptions.get(topics.spend().name()).partitions().size();
         int outcomePartitions = descriptions.get(topics.outcomes().name()).partitions().size();
         if (spendPartitions != outcomePartitions) {
             throw new KafkaException("topic '" + topics.spend().name() + "' has " + spendPartitions + " partitions but '"
                     + topics.outcomes().name() + "' has " + outcomePartitions + ": they must match so that an agent's spend and"
                     + " outcomes are processed together. Add partitions to the smaller one (kafka-topics --alter --partitions)");
+        }
+    }
+
+    /** Describes topics, waiting out the moment after creation when a broker does not know them yet. */
+    private Map<String, TopicDescription> describe(List<String> names) throws ExecutionException, InterruptedException, TimeoutException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt >= 40) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
         }
     }
 

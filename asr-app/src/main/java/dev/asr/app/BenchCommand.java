@@ -1,0 +1,50 @@
+package dev.asr.app;
+
+import dev.asr.app.bench.StreamsBenchmark;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Benchmarks, each one command printing its figures. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
+        subcommands = {BenchCommand.Streams.class})
+final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "streams", mixinStandardHelpOptions = true,
+            description = "Catch-up throughput of the full topology against a pass-through Streams app (read, decode, write) on the same"
+                    + " pre-loaded events, with peak memory.")
+    static final class Streams implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--events", description = "Events to pre-load (default: ${DEFAULT-VALUE}).")
+        int events = 2_000_000;
+
+        @Option(names = "--agents", description = "Simulated agents (default: ${DEFAULT-VALUE}).")
+        int agents = 500;
+
+        @Option(names = "--partitions", description = "Partitions per input topic (default: ${DEFAULT-VALUE}).")
+        int partitions = 4;
+
+        @Option(names = "--threads", description = "Stream threads of each app (default: ${DEFAULT-VALUE}).")
+        int threads = 2;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            return new StreamsBenchmark(events, agents, partitions, threads, out).run() ? 0 : 1;
+        }
+    }
+}

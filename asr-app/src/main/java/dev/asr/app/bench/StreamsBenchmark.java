@@ -1,0 +1,302 @@
+package dev.asr.app.bench;
+
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.SpendEvent;
+import dev.asr.ingest.simulator.FleetSettings;
+import dev.asr.ingest.simulator.FleetSimulator;
+import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.streams.StreamsService;
+import dev.asr.streams.StreamsSettings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * Pre-loads simulated events into a broker running in its own process, then measures how fast the
+ * full ASR topology catches up on them, and how fast a pass-through Streams app (read, decode,
+ * write) does on the same data with the same settings (exactly-once v2, same threads). Memory is
+ * this process's: heap and resident set, sampled while each app runs; the full topology runs
+ * first, in a fresh JVM.
+ */
+public final class StreamsBenchmark {
+
+    private static final double TARGET_RATIO = 0.5;
+    private static final double TARGET_RATE = 50_000;
+
+    private final int events;
+    private final int agents;
+    private final int partitions;
+    private final int threads;
+    private final PrintWriter out;
+
+    public StreamsBenchmark(int events, int agents, int partitions, int threads, PrintWriter out) {
+        this.events = events;
+        this.agents = agents;
+        this.partitions = partitions;
+        this.threads = threads;
+        this.out = out;
+    }
+
+    public boolean run() throws Exception {
+        Path directory = Files.createTempDirectory("asr-bench-streams");
+        Process broker = null;
+        try {
+            broker = ChildBroker.start(directory.resolve("broker"));
+            String bootstrap = ChildBroker.bootstrapServers(broker);
+            Topics topics = Topics.create(new TopicNames("bench.spend", "bench.outcomes", "bench.metrics", "bench.transitions", "bench.dlq"),
+                    new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
+                admin.createTopics(List.of(new NewTopic("bench.passthrough.spend", partitions, (short) 1),
+                        new NewTopic("bench.passthrough.outcomes", partitions, (short) 1))).all().get();
+            }
+            out.printf(Locale.ROOT, "ASR streams benchmark: %,d events, %d agents, %d partitions, %d stream thread(s) per app,"
+                    + " exactly_once_v2; broker in its own process; %d cores, max heap %d MB%n", events, agents, partitions, threads,
+                    Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+            out.flush();
+            preload(bootstrap, topics);
+
+            Phase full = measure("full topology", () -> fullTopology(bootstrap, topics, directory));
+            Phase passThrough = measure("pass-through", () -> passThrough(bootstrap, topics, directory));
+            double ratio = full.rate() / passThrough.rate();
+            boolean met = ratio >= TARGET_RATIO && full.rate() >= TARGET_RATE;
+            out.printf(Locale.ROOT, "  full / pass-through    %.2f   (targets: >= %.2f and >= %,.0f ev/s: %s)%n", ratio, TARGET_RATIO,
+                    TARGET_RATE, met ? "met" : "NOT met");
+            out.flush();
+            return true;
+        } finally {
+            if (broker != null) {
+                broker.destroy();
+                broker.waitFor(30, TimeUnit.SECONDS);
+            }
+            deleteRecursively(directory);
+        }
+    }
+
+    private void preload(String bootstrap, Topics topics) {
+        Instant start = Instant.now().minus(Duration.ofHours(1));
+        long spanMillis = Duration.ofMinutes(40).toMillis();
+        long t0 = System.nanoTime();
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("batch.size", 256 * 1024);
+        config.put("linger.ms", 20);
+        try (KafkaEventSink sink = new KafkaEventSink(topics, config)) {
+            FleetSimulator simulator = new FleetSimulator(new FleetSettings(agents, 1000, 7, "bench"), sink, Clock.systemUTC());
+            for (int i = 0; i < events; i++) {
+                simulator.steps(1, start.plusMillis(i * spanMillis / events));
+            }
+            sink.flush();
+            if (sink.failed() > 0) {
+                throw new IllegalStateException(sink.failed() + " events failed to pre-load: " + sink.lastError());
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "  pre-load               %,d events over 40 min of event time in %.1f s (%,.0f ev/s)%n", events, seconds,
+                events / seconds);
+        out.flush();
+    }
+
+    /** Starts an app, returns what counts the events it has consumed; close() stops it. */
+    private interface App extends AutoCloseable {
+        long consumed();
+
+        @Override
+        void close();
+    }
+
+    private interface AppStarter {
+        App start() throws Exception;
+    }
+
+    private record Phase(double seconds, double rate) {}
+
+    private Phase measure(String name, AppStarter starter) throws Exception {
+        System.gc();
+        MemorySampler memory = new MemorySampler();
+        long start = System.nanoTime();
+        long first = 0;
+        try (App app = starter.start()) {
+            long deadline = start + TimeUnit.MINUTES.toNanos(15);
+            while (app.consumed() < events) {
+                if (first == 0 && app.consumed() > 0) {
+                    first = System.nanoTime();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " consumed only " + app.consumed() + " of " + events + " in 15 minutes");
+                }
+                Thread.sleep(5);
+            }
+        } finally {
+            memory.stop();
+        }
+        long end = System.nanoTime();
+        double seconds = (end - first) / 1e9;
+        double rate = events / seconds;
+        out.printf(Locale.ROOT, "  %-22s %,d events in %.1f s = %,.0f ev/s (%.1f s with start-up); peak heap %d MB, peak RSS %d MB%n",
+                name, events, seconds, rate, (end - start) / 1e9, memory.peakHeap >> 20, memory.peakRss >> 20);
+        out.flush();
+        return new Phase(seconds, rate);
+    }
+
+    private App fullTopology(String bootstrap, Topics topics, Path directory) {
+        Map<String, String> settings = Map.of("asr.streams.metrics-port", "-1");
+        Map<String, Object> config = StreamsSettings.streamsConfig(Map.of(
+                "bootstrap.servers", bootstrap,
+                "application.id", "bench-full",
+                "num.stream.threads", Integer.toString(threads),
+                "state.dir", directory.resolve("state-full").toString()));
+        StreamsService service = StreamsService.start(StreamsSettings.from(settings), config, topics);
+        return new App() {
+            @Override
+            public long consumed() {
+                return service.counters().processed() + service.counters().deadLetters();
+            }
+
+            @Override
+            public void close() {
+                service.close();
+            }
+        };
+    }
+
+    private App passThrough(String bootstrap, Topics topics, Path directory) {
+        LongAdder consumed = new LongAdder();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(topics.spend().name(), Consumed.with(Serdes.String(), topics.spend().valueSerde()))
+                .peek((key, value) -> consumed.increment())
+                .to("bench.passthrough.spend", Produced.<String, SpendEvent>with(Serdes.String(), topics.spend().valueSerde()));
+        builder.stream(topics.outcomes().name(), Consumed.with(Serdes.String(), topics.outcomes().valueSerde()))
+                .peek((key, value) -> consumed.increment())
+                .to("bench.passthrough.outcomes", Produced.<String, OutcomeEvent>with(Serdes.String(), topics.outcomes().valueSerde()));
+        Properties properties = new Properties();
+        properties.putAll(StreamsSettings.streamsConfig(Map.of(
+                "bootstrap.servers", bootstrap,
+                "application.id", "bench-passthrough",
+                "num.stream.threads", Integer.toString(threads),
+                "state.dir", directory.resolve("state-passthrough").toString())));
+        KafkaStreams streams = new KafkaStreams(builder.build(), properties);
+        streams.start();
+        LongSupplier count = consumed::sum;
+        return new App() {
+            @Override
+            public long consumed() {
+                return count.getAsLong();
+            }
+
+            @Override
+            public void close() {
+                streams.close(Duration.ofSeconds(30));
+            }
+        };
+    }
+
+    /** Samples heap in use and resident set size every 20 ms and keeps the peaks. */
+    private static final class MemorySampler {
+        volatile long peakHeap;
+        volatile long peakRss;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        MemorySampler() {
+            thread = new Thread(() -> {
+                while (running) {
+                    peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                    peakRss = Math.max(peakRss, residentSetBytes());
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-memory");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        private static long residentSetBytes() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                return 0;
+            }
+            return 0;
+        }
+    }
+
+    /** The broker as a child process ({@code asr broker}), so its memory and GC stay out of the figures. */
+    static final class ChildBroker {
+
+        static Process start(Path data) throws IOException {
+            String jar = Path.of(StreamsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            return new ProcessBuilder(java, "-Xmx1g", "-cp", jar, "dev.asr.app.Asr", "broker", "--port", "0", "--data-dir", data.toString())
+                    .redirectErrorStream(true).start();
+        }
+
+        static String bootstrapServers(Process broker) throws IOException {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.startsWith("Kafka broker ready at ")) {
+                    Thread drain = new Thread(() -> {
+                        try {
+                            while (lines.readLine() != null) {
+                                // Keep the pipe from filling up.
+                            }
+                        } catch (IOException ignored) {
+                            // The broker stopped.
+                        }
+                    }, "bench-broker-output");
+                    drain.setDaemon(true);
+                    drain.start();
+                    return line.substring("Kafka broker ready at ".length()).trim();
+                }
+                seen.append(line).append('\n');
+            }
+            throw new IOException("the benchmark's broker exited before it was ready:\n" + seen);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
