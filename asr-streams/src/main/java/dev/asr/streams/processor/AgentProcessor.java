@@ -149,7 +149,9 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                 Problem problem = validator.check(key, event, now);
                 if (problem != null) {
                     deadLetter(record, source, problem.rejection(), problem.message());
-                } else if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
+                    return;
+                }
+                if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
                     applySpend(event, event.getOccurredAt().toEpochMilli());
                 }
             } else if (source.topic().equals(outcomesTopic)) {
@@ -157,7 +159,9 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                 Problem problem = validator.check(key, event, now);
                 if (problem != null) {
                     deadLetter(record, source, problem.rejection(), problem.message());
-                } else if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
+                    return;
+                }
+                if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
                     applyOutcome(event, event.getOccurredAt().toEpochMilli());
                 }
             } else {
