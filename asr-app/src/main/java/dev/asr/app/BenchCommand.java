@@ -41,10 +41,14 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", description = "Stream threads of each app (default: ${DEFAULT-VALUE}).")
         int threads = 2;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A setting for both apps, e.g. --set commit.interval.ms=1000 (Kafka Streams keys) or asr.* keys (the topology).")
+        java.util.Map<String, String> settings = new java.util.HashMap<>();
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            return new StreamsBenchmark(events, agents, partitions, threads, out).run() ? 0 : 1;
+            return new StreamsBenchmark(events, agents, partitions, threads, settings, out).run() ? 0 : 1;
         }
     }
 }

@@ -56,9 +56,11 @@ public final class StreamsBenchmark {
     private final int agents;
     private final int partitions;
     private final int threads;
+    private final Map<String, String> settings;
     private final PrintWriter out;
 
-    public StreamsBenchmark(int events, int agents, int partitions, int threads, PrintWriter out) {
+    public StreamsBenchmark(int events, int agents, int partitions, int threads, Map<String, String> settings, PrintWriter out) {
+        this.settings = Map.copyOf(settings);
         this.steps = events;
         this.agents = agents;
         this.partitions = partitions;
@@ -171,13 +173,9 @@ public final class StreamsBenchmark {
     }
 
     private App fullTopology(String bootstrap, Topics topics, Path directory) {
-        Map<String, String> settings = Map.of("asr.streams.metrics-port", "-1");
-        Map<String, Object> config = StreamsSettings.streamsConfig(Map.of(
-                "bootstrap.servers", bootstrap,
-                "application.id", "bench-full",
-                "num.stream.threads", Integer.toString(threads),
-                "state.dir", directory.resolve("state-full").toString()));
-        StreamsService service = StreamsService.start(StreamsSettings.from(settings), config, topics);
+        Map<String, String> asr = new HashMap<>(settings);
+        asr.put("asr.streams.metrics-port", "-1");
+        StreamsService service = StreamsService.start(StreamsSettings.from(asr), appConfig(bootstrap, "bench-full", directory), topics);
         return new App() {
             @Override
             public long consumed() {
@@ -201,11 +199,7 @@ public final class StreamsBenchmark {
                 .peek((key, value) -> consumed.increment())
                 .to("bench.passthrough.outcomes", Produced.<String, OutcomeEvent>with(Serdes.String(), topics.outcomes().valueSerde()));
         Properties properties = new Properties();
-        properties.putAll(StreamsSettings.streamsConfig(Map.of(
-                "bootstrap.servers", bootstrap,
-                "application.id", "bench-passthrough",
-                "num.stream.threads", Integer.toString(threads),
-                "state.dir", directory.resolve("state-passthrough").toString())));
+        properties.putAll(appConfig(bootstrap, "bench-passthrough", directory));
         KafkaStreams streams = new KafkaStreams(builder.build(), properties);
         streams.start();
         LongSupplier count = consumed::sum;
@@ -220,6 +214,16 @@ public final class StreamsBenchmark {
                 streams.close(Duration.ofSeconds(30));
             }
         };
+    }
+
+    /** The same Kafka Streams settings for both apps: ASR's defaults, the --set ones, then the app's identity. */
+    private Map<String, Object> appConfig(String bootstrap, String applicationId, Path directory) {
+        Map<String, String> config = new HashMap<>(settings);
+        config.put("bootstrap.servers", bootstrap);
+        config.put("application.id", applicationId);
+        config.put("num.stream.threads", Integer.toString(threads));
+        config.put("state.dir", directory.resolve("state-" + applicationId).toString());
+        return StreamsSettings.streamsConfig(config);
     }
 
     /** Samples heap in use and resident set size every 20 ms and keeps the peaks. */

@@ -4,11 +4,15 @@ import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What an open task has spent so far, when it last did anything (event time), and its agent's fleet. */
 public final class TaskState {
 
     public String fleet = "";
+    /** The ids of the spend events counted so far: a task's own de-duplication. */
+    private final List<String> eventIds = new ArrayList<>(4);
     public long lastActivity;
     public long spend;
     public long inputTokens;
@@ -20,6 +24,7 @@ public final class TaskState {
     public void add(SpendEvent e, long eventTime) {
         long cost = e.getCostMicros();
         fleet = e.getFleet();
+        eventIds.add(e.getEventId());
         spend += cost;
         inputTokens += e.getInputTokens();
         outputTokens += e.getOutputTokens();
@@ -32,10 +37,46 @@ public final class TaskState {
         lastActivity = Math.max(lastActivity, eventTime);
     }
 
+    public boolean hasSeen(String eventId) {
+        return eventIds.contains(eventId);
+    }
+
     public byte[] toBytes() {
         byte[] fleetBytes = fleet.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(7 * Long.BYTES + fleetBytes.length).putLong(lastActivity).putLong(spend).putLong(inputTokens)
-                .putLong(outputTokens).putLong(actions).putLong(idleSpend).putLong(humanSpend).put(fleetBytes).array();
+        byte[] ids = eventIdsBytes();
+        return ByteBuffer.allocate(7 * Long.BYTES + Integer.BYTES + fleetBytes.length + ids.length).putLong(lastActivity).putLong(spend)
+                .putLong(inputTokens).putLong(outputTokens).putLong(actions).putLong(idleSpend).putLong(humanSpend)
+                .putInt(fleetBytes.length).put(fleetBytes).put(ids).array();
+    }
+
+    /** The event ids, length-prefixed UTF-8: also the value of a settled task's marker. */
+    public byte[] eventIdsBytes() {
+        byte[][] encoded = new byte[eventIds.size()][];
+        int size = Integer.BYTES;
+        for (int i = 0; i < encoded.length; i++) {
+            encoded[i] = eventIds.get(i).getBytes(StandardCharsets.UTF_8);
+            size += Integer.BYTES + encoded[i].length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).putInt(encoded.length);
+        for (byte[] id : encoded) {
+            out.putInt(id.length).put(id);
+        }
+        return out.array();
+    }
+
+    public static List<String> eventIds(byte[] bytes) {
+        return readIds(ByteBuffer.wrap(bytes));
+    }
+
+    private static List<String> readIds(ByteBuffer in) {
+        int count = in.getInt();
+        List<String> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] id = new byte[in.getInt()];
+            in.get(id);
+            ids.add(new String(id, StandardCharsets.UTF_8));
+        }
+        return ids;
     }
 
     public static TaskState fromBytes(byte[] bytes) {
@@ -48,7 +89,10 @@ public final class TaskState {
         t.actions = in.getLong();
         t.idleSpend = in.getLong();
         t.humanSpend = in.getLong();
-        t.fleet = new String(bytes, in.position(), bytes.length - in.position(), StandardCharsets.UTF_8);
+        byte[] fleet = new byte[in.getInt()];
+        in.get(fleet);
+        t.fleet = new String(fleet, StandardCharsets.UTF_8);
+        t.eventIds.addAll(readIds(in));
         return t;
     }
 

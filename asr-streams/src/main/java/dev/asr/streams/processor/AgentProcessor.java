@@ -12,6 +12,7 @@ import dev.asr.streams.StreamsSettings;
 import dev.asr.streams.bands.BandRules;
 import dev.asr.streams.ledger.TaskState;
 import dev.asr.streams.state.AsrStores;
+import dev.asr.streams.state.WriteBackStore;
 import dev.asr.streams.validation.EventValidator;
 import dev.asr.streams.validation.EventValidator.Problem;
 import dev.asr.streams.validation.Rejection;
@@ -24,10 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -75,10 +76,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private final long longestViewMs;
 
     private WindowStore<String, byte[]> dedup;
-    private KeyValueStore<String, byte[]> openTasks;
+    private WriteBackStore<String, TaskState> openTasks;
     private WindowStore<String, byte[]> settledTasks;
-    private KeyValueStore<Bytes, byte[]> buckets;
-    private KeyValueStore<String, byte[]> agents;
+    private WriteBackStore<Bytes, Bucket> buckets;
+    private WriteBackStore<String, RollingViews> agents;
     private KeyValueStore<String, byte[]> clock;
 
     /** Highest event time seen; Long.MIN_VALUE before the first event. */
@@ -123,12 +124,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             highWater = in.getLong();
             closedUpTo = in.getLong();
         }
-        try (KeyValueIterator<String, byte[]> tasks = openTasks.all()) {
-            while (tasks.hasNext()) {
-                KeyValue<String, byte[]> task = tasks.next();
-                openSpend.merge(TaskState.agentOf(task.key), TaskState.fromBytes(task.value).spend, Long::sum);
-            }
-        }
+        openTasks.forEachResident((key, task) -> openSpend.merge(TaskState.agentOf(key), task.spend, Long::sum));
         wallAtHighWater = context.currentSystemTimeMs();
         context.schedule(settings.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
     }
@@ -151,9 +147,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                     deadLetter(record, source, problem.rejection(), problem.message());
                     return;
                 }
-                if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
-                    applySpend(event, event.getOccurredAt().toEpochMilli());
-                }
+                applySpend(event, now);
             } else if (source.topic().equals(outcomesTopic)) {
                 OutcomeEvent event = outcomeDeserializer.deserialize(source.topic(), record.value());
                 Problem problem = validator.check(key, event, now);
@@ -161,9 +155,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                     deadLetter(record, source, problem.rejection(), problem.message());
                     return;
                 }
-                if (admit(event.getEventId(), event.getAgentId(), event.getFleet(), event.getOccurredAt().toEpochMilli(), now)) {
-                    applyOutcome(event, event.getOccurredAt().toEpochMilli());
-                }
+                applyOutcome(event, now);
             } else {
                 throw new IllegalStateException("record from unexpected topic " + source.topic());
             }
@@ -176,18 +168,16 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     }
 
     /**
-     * De-duplicates, then moves the clock, then refuses late events. True when the event should be
-     * applied.
+     * Moves the clock, or refuses the event as late (counted in the agent's open bucket, not applied).
+     * Called once the event is known not to be a duplicate. True when the event should be applied.
      */
-    private boolean admit(String eventId, String agentId, String fleet, long eventTime, long now) {
-        if (dedup.fetch(eventId, eventTime) != null) {
-            counters.recordDuplicate();
-            return false;
-        }
-        dedup.put(eventId, PRESENT, eventTime);
+    private boolean onTime(String agentId, String fleet, long eventTime, long now) {
         if (highWater == Long.MIN_VALUE) {
             // The first event: buckets from its time minus the grace period are open.
             closedUpTo = floor(eventTime - graceMs);
+            highWater = eventTime;
+            wallAtHighWater = now;
+            saveClock();
         }
         if (eventTime < closedUpTo) {
             counters.recordLate();
@@ -198,51 +188,79 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             return false;
         }
         if (eventTime > highWater) {
+            // Saved with each bucket close only: a restart may resume with an older high water, which
+            // delays no close (the replayed events move it past each threshold at the same event).
             highWater = eventTime;
             wallAtHighWater = now;
-            saveClock();
         }
         return true;
     }
 
-    private void applySpend(SpendEvent event, long eventTime) {
+    /**
+     * De-duplication follows the ledger: an open task knows the ids of its spend, a settled task's
+     * marker keeps them, and an outcome for a settled task is a duplicate by definition. Only spend
+     * that names no task, or a settled one, needs the event-id store.
+     */
+    private void applySpend(SpendEvent event, long now) {
         String agentId = event.getAgentId();
-        long start = floor(eventTime);
-        Bucket bucket = bucket(start, agentId, event.getFleet());
-        bucket.figures.cashSpend += event.getCostMicros();
+        String eventId = event.getEventId();
+        long eventTime = event.getOccurredAt().toEpochMilli();
         TaskState task = null;
         String taskKey = null;
         if (event.getTaskId() != null) {
             taskKey = TaskState.key(agentId, event.getTaskId());
-            byte[] open = openTasks.get(taskKey);
-            if (open != null) {
-                task = TaskState.fromBytes(open);
-            } else if (!settled(taskKey)) {
-                task = new TaskState();
+            task = openTasks.get(taskKey);
+            if (task != null) {
+                if (task.hasSeen(eventId)) {
+                    counters.recordDuplicate();
+                    return;
+                }
+            } else {
+                List<String> settledIds = settledEventIds(taskKey);
+                if (settledIds == null) {
+                    task = new TaskState();
+                } else if (settledIds.contains(eventId)) {
+                    counters.recordDuplicate();
+                    return;
+                }
             }
         }
+        if (task == null && !firstSight(eventId, eventTime)) {
+            counters.recordDuplicate();
+            return;
+        }
+        if (!onTime(agentId, event.getFleet(), eventTime, now)) {
+            return;
+        }
+        long start = floor(eventTime);
+        Bucket bucket = bucket(start, agentId, event.getFleet());
+        bucket.figures.cashSpend += event.getCostMicros();
         if (task == null) {
             // No task, or its task already settled: unattributed spend, counted at its own time.
             bucket.figures.addAction(event.getKind(), event.getCostMicros(), event.getInputTokens(), event.getOutputTokens());
             bucket.figures.unattributedSpend += event.getCostMicros();
         } else {
             task.add(event, eventTime);
-            openTasks.put(taskKey, task.toBytes());
+            openTasks.put(taskKey, task);
             openSpend.merge(agentId, event.getCostMicros(), Long::sum);
             nextDeadline = Math.min(nextDeadline, task.lastActivity + timeoutMs);
         }
         putBucket(start, agentId, bucket);
     }
 
-    private void applyOutcome(OutcomeEvent event, long eventTime) {
+    private void applyOutcome(OutcomeEvent event, long now) {
         String agentId = event.getAgentId();
+        long eventTime = event.getOccurredAt().toEpochMilli();
         String taskKey = TaskState.key(agentId, event.getTaskId());
-        byte[] open = openTasks.get(taskKey);
-        if (open == null && settled(taskKey)) {
+        TaskState open = openTasks.get(taskKey);
+        if (open == null && settledEventIds(taskKey) != null) {
             counters.recordDuplicate();
             return;
         }
-        TaskState task = open == null ? new TaskState() : TaskState.fromBytes(open);
+        if (!onTime(agentId, event.getFleet(), eventTime, now)) {
+            return;
+        }
+        TaskState task = open == null ? new TaskState() : open;
         long start = floor(eventTime);
         Bucket bucket = bucket(start, agentId, event.getFleet());
         settle(bucket.figures, task, event.getStatus(), event.getValueMicros(), event.getHumanInterventions());
@@ -251,7 +269,16 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             openTasks.delete(taskKey);
             openSpend.merge(agentId, -task.spend, Long::sum);
         }
-        settledTasks.put(taskKey, PRESENT, eventTime);
+        settledTasks.put(taskKey, task.eventIdsBytes(), eventTime);
+    }
+
+    /** True the first time an event id is seen within {@code asr.dedup.retention}; remembers it. */
+    private boolean firstSight(String eventId, long eventTime) {
+        if (dedup.fetch(eventId, eventTime) != null) {
+            return false;
+        }
+        dedup.put(eventId, PRESENT, eventTime);
+        return true;
     }
 
     /** Counts a settled task into a bucket; {@code status} null means TIMED_OUT. */
@@ -281,19 +308,21 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         }
     }
 
-    /** Settlement times are never past the latest closed bucket or the high water, nor older than the retention. */
-    private boolean settled(String taskKey) {
-        long latest = Math.max(highWater, closedUpTo) + bucketMs;
+    /**
+     * The event ids of a task settled within the retention, or null when it has not settled.
+     * Settlement times are never past the high water, which stays below the next close (closed-up-to
+     * + bucket + grace).
+     */
+    private List<String> settledEventIds(String taskKey) {
+        if (closedUpTo == Long.MIN_VALUE) {
+            return null;
+        }
+        long latest = closedUpTo + 2 * bucketMs + graceMs;
         try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, latest - settledRetentionMs - bucketMs, latest)) {
-            return found.hasNext();
+            return found.hasNext() ? TaskState.eventIds(found.next().value) : null;
         }
     }
 
-    /**
-     * A partition quiet for longer than the grace period moves its clock on with the wall clock, so
-     * its buckets close and its tasks time out without new data. Waiting out the grace first keeps
-     * a short stall (a restart, a rebalance) from closing buckets whose events are still on the way.
-     */
     private void onWallClock(long wallNow) {
         if (highWater == Long.MIN_VALUE) {
             return;
@@ -317,16 +346,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private void closeBucket(long end) {
         long start = end - bucketMs;
         expireTasks(end);
-        Set<String> agentIds = new LinkedHashSet<>();
-        try (KeyValueIterator<String, byte[]> all = agents.all()) {
-            while (all.hasNext()) {
-                agentIds.add(all.next().key);
-            }
-        }
-        try (KeyValueIterator<Bytes, byte[]> active = buckets.prefixScan(Bucket.prefix(start), new BytesSerializer())) {
-            while (active.hasNext()) {
-                agentIds.add(Bucket.agentOf(active.next().key));
-            }
+        Set<String> agentIds = new TreeSet<>();
+        agents.forEachResident((agentId, views) -> agentIds.add(agentId));
+        for (KeyValue<Bytes, Bucket> active : buckets.prefix(Bucket.prefix(start), new BytesSerializer())) {
+            agentIds.add(Bucket.agentOf(active.key));
         }
         for (String agentId : agentIds) {
             closeAgent(agentId, start, end);
@@ -334,20 +357,15 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     }
 
     private void closeAgent(String agentId, long start, long end) {
-        byte[] saved = agents.get(agentId);
-        byte[] closingBytes = buckets.get(Bucket.key(start, agentId));
-        Bucket closing = closingBytes == null ? null : Bucket.fromBytes(closingBytes);
-        RollingViews state;
-        if (saved == null) {
+        RollingViews state = agents.get(agentId);
+        Bucket closing = buckets.get(Bucket.key(start, agentId));
+        if (state == null) {
             if (closing == null) {
                 return;
             }
             state = new RollingViews(closing.fleet, Band.UNRATED, viewLengths);
-        } else {
-            state = RollingViews.fromBytes(saved);
-            if (!state.hasLengths(viewLengths)) {
-                state = rebuild(agentId, state, start);
-            }
+        } else if (!state.hasLengths(viewLengths)) {
+            state = rebuild(agentId, state, start);
         }
         if (closing != null) {
             state.fleet = closing.fleet;
@@ -356,9 +374,9 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             if (closing != null) {
                 state.views[i].add(closing.figures);
             }
-            byte[] leaving = buckets.get(Bucket.key(start - viewLengths[i], agentId));
+            Bucket leaving = buckets.get(Bucket.key(start - viewLengths[i], agentId));
             if (leaving != null) {
-                state.views[i].subtract(Bucket.fromBytes(leaving).figures);
+                state.views[i].subtract(leaving.figures);
             }
         }
         buckets.delete(Bucket.key(start - longestViewMs, agentId));
@@ -385,7 +403,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             // Silent for longer than the longest view: the agent is gone.
             agents.delete(agentId);
         } else {
-            agents.put(agentId, state.toBytes());
+            agents.put(agentId, state);
         }
     }
 
@@ -414,9 +432,9 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         RollingViews state = new RollingViews(old.fleet, old.band, viewLengths);
         for (int i = 0; i < viewLengths.length; i++) {
             for (long s = closingStart - viewLengths[i] + bucketMs; s < closingStart; s += bucketMs) {
-                byte[] bytes = buckets.get(Bucket.key(s, agentId));
-                if (bytes != null) {
-                    state.views[i].add(Bucket.fromBytes(bytes).figures);
+                Bucket bucket = buckets.get(Bucket.key(s, agentId));
+                if (bucket != null) {
+                    state.views[i].add(bucket.figures);
                 }
             }
         }
@@ -429,20 +447,16 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             return;
         }
         List<KeyValue<String, TaskState>> expired = new ArrayList<>();
-        long earliestRemaining = Long.MAX_VALUE;
-        try (KeyValueIterator<String, byte[]> all = openTasks.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, byte[]> entry = all.next();
-                TaskState task = TaskState.fromBytes(entry.value);
-                long deadline = task.lastActivity + timeoutMs;
-                if (deadline < end) {
-                    expired.add(KeyValue.pair(entry.key, task));
-                } else {
-                    earliestRemaining = Math.min(earliestRemaining, deadline);
-                }
+        long[] earliestRemaining = {Long.MAX_VALUE};
+        openTasks.forEachResident((key, task) -> {
+            long deadline = task.lastActivity + timeoutMs;
+            if (deadline < end) {
+                expired.add(KeyValue.pair(key, task));
+            } else {
+                earliestRemaining[0] = Math.min(earliestRemaining[0], deadline);
             }
-        }
-        nextDeadline = earliestRemaining;
+        });
+        nextDeadline = earliestRemaining[0];
         for (KeyValue<String, TaskState> entry : expired) {
             String agentId = TaskState.agentOf(entry.key);
             long deadline = entry.value.lastActivity + timeoutMs;
@@ -453,22 +467,21 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             putBucket(start, agentId, bucket);
             openTasks.delete(entry.key);
             openSpend.merge(agentId, -entry.value.spend, Long::sum);
-            settledTasks.put(entry.key, PRESENT, deadline);
+            settledTasks.put(entry.key, entry.value.eventIdsBytes(), deadline);
             counters.recordTimedOut();
         }
     }
 
     private Bucket bucket(long start, String agentId, String fleet) {
-        byte[] bytes = buckets.get(Bucket.key(start, agentId));
-        if (bytes == null) {
+        Bucket existing = buckets.get(Bucket.key(start, agentId));
+        if (existing == null) {
             return new Bucket(fleet, new Figures());
         }
-        Bucket existing = Bucket.fromBytes(bytes);
         return existing.fleet.equals(fleet) ? existing : new Bucket(fleet, existing.figures);
     }
 
     private void putBucket(long start, String agentId, Bucket bucket) {
-        buckets.put(Bucket.key(start, agentId), bucket.toBytes());
+        buckets.put(Bucket.key(start, agentId), bucket);
     }
 
     private void saveClock() {

@@ -1,6 +1,9 @@
 package dev.asr.streams.state;
 
 import dev.asr.streams.StreamsSettings;
+import dev.asr.streams.ledger.TaskState;
+import dev.asr.streams.window.Bucket;
+import dev.asr.streams.window.RollingViews;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -37,8 +40,12 @@ public final class AsrStores {
 
     private AsrStores() {}
 
+    /**
+     * Uncached: every key is new, so a cache would only fill, evict and flush (the Streams record
+     * cache is a TreeMap: measured as the top cost of the topology when this store used it).
+     */
     public static StoreBuilder<WindowStore<String, byte[]>> dedup(StreamsSettings settings) {
-        return window(DEDUP, settings.dedupRetention()).withCachingEnabled();
+        return window(DEDUP, settings.dedupRetention());
     }
 
     /**
@@ -49,17 +56,39 @@ public final class AsrStores {
         return window(SETTLED_TASKS, settings.settledRetention());
     }
 
-    public static StoreBuilder<KeyValueStore<String, byte[]>> openTasks() {
-        return keyValue(OPEN_TASKS);
+    /** Hot entries kept per store and partition between commits before clean ones are dropped. */
+    private static final int HOT_ENTRIES = 200_000;
+
+    /** Resident: open tasks are few (those in flight, and silent ones until they time out) and churn fast. */
+    public static StoreBuilder<WriteBackStore<String, TaskState>> openTasks() {
+        return WriteBackStore.resident(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_TASKS), Serdes.String(),
+                Serdes.ByteArray()), codec(TaskState::toBytes, TaskState::fromBytes));
     }
 
-    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> buckets() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUCKETS), Serdes.Bytes(), Serdes.ByteArray())
-                .withCachingEnabled();
+    public static StoreBuilder<WriteBackStore<Bytes, Bucket>> buckets() {
+        return WriteBackStore.builder(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUCKETS), Serdes.Bytes(),
+                Serdes.ByteArray()), codec(Bucket::toBytes, Bucket::fromBytes), HOT_ENTRIES);
     }
 
-    public static StoreBuilder<KeyValueStore<String, byte[]>> agents() {
-        return keyValue(AGENTS);
+    /** Resident: one entry per agent. */
+    public static StoreBuilder<WriteBackStore<String, RollingViews>> agents() {
+        return WriteBackStore.resident(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS), Serdes.String(),
+                Serdes.ByteArray()), codec(RollingViews::toBytes, RollingViews::fromBytes));
+    }
+
+    private static <V> WriteBackStore.Codec<V> codec(java.util.function.Function<V, byte[]> encode,
+            java.util.function.Function<byte[], V> decode) {
+        return new WriteBackStore.Codec<>() {
+            @Override
+            public byte[] encode(V value) {
+                return encode.apply(value);
+            }
+
+            @Override
+            public V decode(byte[] bytes) {
+                return decode.apply(bytes);
+            }
+        };
     }
 
     public static StoreBuilder<KeyValueStore<String, byte[]>> clock() {
