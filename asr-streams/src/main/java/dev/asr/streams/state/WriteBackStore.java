@@ -18,11 +18,18 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
  * A changelogged RocksDB store with the hot entries kept as live objects in a hash map: reads and
  * writes between commits touch only the map; {@link #flush()} — called by Kafka Streams at every
  * commit, before the transaction commits — writes each changed entry once into the logged store.
+ *
+ * <p>Kafka Streams calls {@code flush()} only at checkpoints; at every commit it calls {@link
+ * #flushCache()}, and only on stores that implement its {@code CachedStateStore} interface — an
+ * internal interface, implemented here because it is the one hook that runs inside each
+ * transaction. The crash-recovery integration test fails if that ever stops being true.
  * So the state and its changelog stay exactly-once, without a store round trip (serialization,
  * metering, the record cache's sorted map) per event.
  *
@@ -32,7 +39,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * so a miss costs no RocksDB read, and an entry created and deleted between two commits never
  * reaches RocksDB or the changelog at all: for small sets with churn, such as open tasks.
  */
-public final class WriteBackStore<K, V> implements StateStore {
+public final class WriteBackStore<K, V> implements StateStore, CachedStateStore<K, V> {
 
     /** How values become bytes in the logged store. */
     public interface Codec<V> {
@@ -163,6 +170,23 @@ public final class WriteBackStore<K, V> implements StateStore {
         }
         dirty.clear();
         fresh.clear();
+    }
+
+    /** Runs at every commit, before the changelog is flushed and the transaction committed. */
+    @Override
+    public void flushCache() {
+        writeBack();
+    }
+
+    /** Drops what was not written back: Kafka Streams calls this when it abandons uncommitted work. */
+    @Override
+    public void clearCache() {
+        forget();
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<K, V> listener, boolean sendOldValues) {
+        return false;
     }
 
     @Override
