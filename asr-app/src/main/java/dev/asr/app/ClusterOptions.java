@@ -1,11 +1,14 @@
 package dev.asr.app;
 
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Option;
 
-/** How a command reaches an existing Kafka cluster and schema registry. */
+/** How a command reaches an existing Kafka cluster and schema registry, and whether it creates the topics. */
 final class ClusterOptions {
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -19,6 +22,10 @@ final class ClusterOptions {
             description = "Schema registry: http(s)://host:port, or embedded:<dir> for the embedded one (overrides ASR_SCHEMA_REGISTRY_URL).")
     String schemaRegistryUrl;
 
+    @Option(names = "--create-topics", paramLabel = "PARTITIONS",
+            description = "Create missing ASR topics with this many partitions (replication factor min(3, brokers)).")
+    Integer createTopicsPartitions;
+
     Map<String, String> settings() {
         Map<String, String> flags = new HashMap<>();
         flags.put("bootstrap.servers", bootstrapServers);
@@ -26,7 +33,23 @@ final class ClusterOptions {
         return SettingsLoader.load(configFile, System.getenv(), flags);
     }
 
-    static Map<String, Object> kafkaClientConfig(Map<String, String> settings) {
-        return SettingsLoader.kafkaClientConfig(settings);
+    /**
+     * Creates the missing topics when --create-topics says so; with {@code verify}, then checks that
+     * every topic exists and the inputs are co-partitioned.
+     */
+    void provisionTopics(Map<String, Object> clientConfig, Topics topics, boolean verify) throws Exception {
+        if (createTopicsPartitions == null && !verify) {
+            return;
+        }
+        try (Admin admin = Admin.create(clientConfig)) {
+            TopicProvisioner provisioner = new TopicProvisioner(admin);
+            if (createTopicsPartitions != null) {
+                int brokers = admin.describeCluster().nodes().get().size();
+                provisioner.ensure(topics, createTopicsPartitions, (short) Math.min(3, brokers));
+            }
+            if (verify) {
+                provisioner.verify(topics);
+            }
+        }
     }
 }

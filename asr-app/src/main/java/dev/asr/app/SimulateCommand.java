@@ -3,16 +3,13 @@ package dev.asr.app;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.KafkaEventSink;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,25 +33,16 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long, e.g. 30s, 10m (default: until Ctrl-C).")
     Duration duration;
 
-    @Option(names = "--create-topics", paramLabel = "PARTITIONS",
-            description = "Create missing ASR topics with this many partitions (replication factor 1 on a single broker, else 3).")
-    Integer createTopicsPartitions;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, String> settings = cluster.settings();
         FleetSettings fleetSettings = fleet.settings();
-        Map<String, Object> clientConfig = new HashMap<>(ClusterOptions.kafkaClientConfig(settings));
+        Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
         Lifetime lifetime = new Lifetime();
         try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
             Topics topics = Topics.create(TopicNames.from(settings), registry);
-            if (createTopicsPartitions != null) {
-                try (Admin admin = Admin.create(clientConfig)) {
-                    int brokers = admin.describeCluster().nodes().get().size();
-                    new TopicProvisioner(admin).ensure(topics, createTopicsPartitions, (short) Math.min(3, brokers));
-                }
-            }
+            cluster.provisionTopics(clientConfig, topics, false);
             out.printf("Simulating %d agents at %.0f events/s (seed %d) into %s via %s%n", fleetSettings.agents(),
                     fleetSettings.eventsPerSecond(), fleetSettings.seed(), clientConfig.get("bootstrap.servers"), registry.describe());
             out.flush();

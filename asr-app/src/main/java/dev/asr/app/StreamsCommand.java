@@ -1,6 +1,5 @@
 package dev.asr.app;
 
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
@@ -9,10 +8,8 @@ import dev.asr.streams.StreamsSettings;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -27,10 +24,6 @@ final class StreamsCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--create-topics", paramLabel = "PARTITIONS",
-            description = "Create missing ASR topics with this many partitions (replication factor min(3, brokers)).")
-    Integer createTopicsPartitions;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -41,14 +34,7 @@ final class StreamsCommand implements Callable<Integer> {
         Lifetime lifetime = new Lifetime();
         try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
             Topics topics = Topics.create(streamsSettings.topics(), registry);
-            try (Admin admin = Admin.create(clientConfig)) {
-                TopicProvisioner provisioner = new TopicProvisioner(admin);
-                if (createTopicsPartitions != null) {
-                    int brokers = admin.describeCluster().nodes().get().size();
-                    provisioner.ensure(topics, createTopicsPartitions, (short) Math.min(3, brokers));
-                }
-                provisioner.verify(topics);
-            }
+            cluster.provisionTopics(clientConfig, topics, true);
             try (StreamsService service = StreamsService.start(streamsSettings, streamsConfig, topics)) {
                 out.printf("ASR streams %s: %s + %s -> %s, %s, %s%n", streamsConfig.get("application.id"), topics.spend(),
                         topics.outcomes(), topics.agentMetrics(), topics.bandTransitions(), topics.deadLetters());
