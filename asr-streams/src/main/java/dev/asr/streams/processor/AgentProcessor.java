@@ -39,7 +39,6 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -118,6 +117,11 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         buckets = context.getStateStore(AsrStores.BUCKETS);
         agents = context.getStateStore(AsrStores.AGENTS);
         clock = context.getStateStore(AsrStores.CLOCK);
+        // A task revived after an error re-initializes this same instance: derive everything again.
+        highWater = Long.MIN_VALUE;
+        closedUpTo = Long.MIN_VALUE;
+        nextDeadline = Long.MIN_VALUE;
+        openSpend.clear();
         byte[] saved = clock.get(CLOCK_KEY);
         if (saved != null) {
             ByteBuffer in = ByteBuffer.wrap(saved);

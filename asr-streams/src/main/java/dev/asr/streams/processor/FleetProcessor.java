@@ -59,6 +59,8 @@ public final class FleetProcessor extends ContextualProcessor<String, AgentWindo
         super.init(context);
         windows = context.getStateStore(AsrStores.FLEET_WINDOWS);
         clock = context.getStateStore(AsrStores.FLEET_CLOCK);
+        latestEnd = Long.MIN_VALUE;
+        emittedUpTo = Long.MIN_VALUE;
         byte[] saved = clock.get(CLOCK_KEY);
         if (saved != null) {
             ByteBuffer in = ByteBuffer.wrap(saved);
