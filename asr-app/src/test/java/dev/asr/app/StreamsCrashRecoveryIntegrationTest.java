@@ -58,6 +58,8 @@ class StreamsCrashRecoveryIntegrationTest {
     private static final int AGENTS = 24;
     /** The simulator deals five agent kinds, one fleet each. */
     private static final int FLEETS = 5;
+    /** 1m, 5m, 1h, 24h. */
+    private static final int VIEWS = 4;
     private static final Instant TICK = T0.plus(Duration.ofMinutes(25));
     /** The tick closes every bucket ending by TICK - grace (2m). */
     private static final Instant LAST_END = TICK.minus(Duration.ofMinutes(2));
@@ -105,8 +107,8 @@ class StreamsCrashRecoveryIntegrationTest {
 
         Rows expected = rows(bootstrap, "metrics-a-" + run, "transitions-a-" + run, topics);
         Rows actual = rows(bootstrap, "metrics-b-" + run, "transitions-b-" + run, topics);
-        assertThat(expected.agentRows.values().stream().filter(m -> m.getWindowEnd().equals(LAST_END))).hasSize(AGENTS * 3);
-        assertThat(expected.agentRows).as("a row per agent, view and minute").hasSizeGreaterThan(AGENTS * 3 * 20);
+        assertThat(expected.agentRows.values().stream().filter(m -> m.getWindowEnd().equals(LAST_END))).hasSize(AGENTS * VIEWS);
+        assertThat(expected.agentRows).as("a row per agent, view and minute").hasSizeGreaterThan(AGENTS * VIEWS * 20);
         assertThat(actual.duplicateAgentRows).as("agent rows written twice").isEmpty();
         assertThat(difference(actual.agentRows, expected.agentRows)).as("agent rows that differ").isEmpty();
         assertThat(difference(actual.fleetRows, expected.fleetRows)).as("fleet rows that differ").isEmpty();
@@ -177,9 +179,9 @@ class StreamsCrashRecoveryIntegrationTest {
         Deserializer<AgentWindowMetrics> deserializer = topics.agentMetrics().valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (last.size() < AGENTS * 3 + FLEETS * 3) {
+            while (last.size() < AGENTS * VIEWS + FLEETS * VIEWS) {
                 assertThat(System.nanoTime()).as("rows of the last bucket within 120 s (%d of %d seen); log:%n%s",
-                        last.size(), AGENTS * 3 + FLEETS * 3, log(name)).isLessThan(deadline);
+                        last.size(), AGENTS * VIEWS + FLEETS * VIEWS, log(name)).isLessThan(deadline);
                 assertThat(process.isAlive()).as("asr streams is running; log:%n%s", log(name)).isTrue();
                 if (consumer.subscription().isEmpty() && topicExists(consumer, metricsTopic)) {
                     consumer.subscribe(List.of(metricsTopic));

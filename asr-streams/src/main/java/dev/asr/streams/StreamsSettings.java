@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * @param currency the one ISO 4217 currency of this deployment ({@code asr.currency}, USD)
  * @param bucket tumbling bucket size that views are summed from ({@code asr.bucket}, 1m)
  * @param grace how late an event may arrive and still count in its bucket ({@code asr.grace}, 2m)
- * @param views the rolling views, each a multiple of the bucket ({@code asr.views}, 5m,1h,24h)
+ * @param views the rolling views, each a multiple of the bucket ({@code asr.views}, 1m,5m,1h,24h; the 1m view is the closed bucket itself)
  * @param bandView the view that decides the band ({@code asr.band.view}, 1h)
  * @param bands thresholds, hysteresis and minimum evidence, per fleet where overridden
  *     ({@code asr.band.*}, {@code asr.band.fleet.<fleet>.*})
@@ -113,7 +113,7 @@ public record StreamsSettings(
     public static StreamsSettings from(Map<String, String> settings) {
         Map<String, String> s = new HashMap<>(settings);
         List<View> views = new ArrayList<>();
-        for (String part : s.getOrDefault("asr.views", "5m,1h,24h").split(",")) {
+        for (String part : s.getOrDefault("asr.views", "1m,5m,1h,24h").split(",")) {
             String name = part.trim();
             if (!name.isEmpty()) {
                 views.add(new View(name, duration(Map.of("asr.views", name), "asr.views", name)));
