@@ -2,6 +2,8 @@ package dev.asr.app;
 
 import dev.asr.embedded.EmbeddedKafkaBroker;
 import dev.asr.embedded.EmbeddedKafkaSettings;
+import dev.asr.exporter.ExporterService;
+import dev.asr.exporter.ExporterSettings;
 import dev.asr.ingest.simulator.AgentKind;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.KafkaEventSink;
@@ -62,6 +64,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Port of the topology's own /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int streamsMetricsPort = 9401;
 
+    @Option(names = "--exporter-port", paramLabel = "PORT",
+            description = "Port of the Prometheus exporter's /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int exporterPort = 9400;
+
     @Option(names = "--partitions", description = "Partitions of each ASR topic when first created (default: ${DEFAULT-VALUE}).")
     int partitions = 3;
 
@@ -104,12 +110,15 @@ final class DemoCommand implements Callable<Integer> {
                     "bootstrap.servers", broker.bootstrapServers(),
                     "application.id", "asr-demo",
                     "state.dir", data.resolve("streams").toString()));
+            ExporterSettings exporterSettings = ExporterSettings.from(Map.of("asr.exporter.port", Integer.toString(exporterPort)));
             try (BandWatcher bands = new BandWatcher(broker.bootstrapServers(), topics, out, start);
-                 StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics)) {
+                 StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics);
+                 ExporterService exporter = ExporterService.start(exporterSettings, clientConfig, topics)) {
                 out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
                 out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
                 out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
                 out.printf("  Topology         asr-demo, exactly-once; its own metrics at %s%n", streams.metricsUrl());
+                out.printf("  Prometheus       %s (ASR per agent and fleet)%n", exporter.url());
                 out.printf("  Fleet            %d agents (%s), %.0f events/s, seed %d%n", fleetSettings.agents(),
                         Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
                         fleetSettings.eventsPerSecond(), fleetSettings.seed());

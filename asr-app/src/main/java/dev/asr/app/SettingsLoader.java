@@ -52,7 +52,12 @@ final class SettingsLoader {
             "asr.wall-clock.interval",
             "asr.fleet.emit-delay",
             "asr.rocksdb.memory",
-            "asr.streams.metrics-port");
+            "asr.streams.metrics-port",
+            "asr.exporter.port",
+            "asr.exporter.agent-ttl",
+            "asr.exporter.per-agent",
+            "asr.exporter.max-agents",
+            "asr.exporter.counter-view");
 
     private static final String KAFKA_PREFIX = "ASR_KAFKA_";
 

@@ -49,7 +49,7 @@ class DemoIntegrationTest {
 
     private Run demo(String... flags) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(), "demo",
-                "--port", "0", "--data-dir", data.toString()));
+                "--port", "0", "--streams-metrics-port", "0", "--exporter-port", "0", "--data-dir", data.toString()));
         command.addAll(List.of(flags));
         Path log = Files.createTempFile("demo", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

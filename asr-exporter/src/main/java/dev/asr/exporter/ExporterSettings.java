@@ -1,0 +1,81 @@
+package dev.asr.exporter;
+
+import dev.asr.schemas.Durations;
+import dev.asr.schemas.TopicNames;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every setting of the exporter, typed, with its default.
+ *
+ * @param port where {@code /metrics}, {@code /healthz} and {@code /readyz} are served ({@code
+ *     asr.exporter.port}, 9400; 0 any free port)
+ * @param agentTtl an agent not heard from this long leaves {@code /metrics} ({@code
+ *     asr.exporter.agent-ttl}, 15m); on start the exporter also re-reads this much of the metrics
+ *     topic to rebuild its state
+ * @param perAgent per-agent series on or off; off leaves fleet and exporter series ({@code
+ *     asr.exporter.per-agent}, true)
+ * @param maxAgents at most this many agents get series, the most recently heard first ({@code
+ *     asr.exporter.max-agents}, 10000)
+ * @param bandView the window whose rows carry the band ({@code asr.band.view}, 1h)
+ * @param counterView the window whose rows feed the {@code _total} counters: each row is one bucket
+ *     ({@code asr.exporter.counter-view}, 1m)
+ * @param currency the deployment's currency ({@code asr.currency}, USD); names the money unit
+ */
+public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, boolean perAgent, int maxAgents, String bandView,
+        String counterView, String currency) {
+
+    public ExporterSettings {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("asr.exporter.port=" + port + " is not a TCP port (0 picks a free one)");
+        }
+        if (agentTtl.isNegative() || agentTtl.isZero()) {
+            throw new IllegalArgumentException("asr.exporter.agent-ttl must be positive");
+        }
+        if (maxAgents < 1) {
+            throw new IllegalArgumentException("asr.exporter.max-agents must be at least 1, got " + maxAgents);
+        }
+    }
+
+    public static ExporterSettings from(Map<String, String> s) {
+        String perAgent = s.getOrDefault("asr.exporter.per-agent", "true").trim();
+        if (!perAgent.equals("true") && !perAgent.equals("false")) {
+            throw new IllegalArgumentException("asr.exporter.per-agent='" + perAgent + "' must be true or false");
+        }
+        return new ExporterSettings(
+                TopicNames.from(s),
+                integer(s, "asr.exporter.port", 9400),
+                Durations.parse(s.getOrDefault("asr.exporter.agent-ttl", "15m")),
+                Boolean.parseBoolean(perAgent),
+                integer(s, "asr.exporter.max-agents", 10_000),
+                s.getOrDefault("asr.band.view", "1h").trim(),
+                s.getOrDefault("asr.exporter.counter-view", "1m").trim(),
+                s.getOrDefault("asr.currency", "USD").trim());
+    }
+
+    /** The money unit in metric names: dollars for USD, euros for EUR..., else the code in lower case. */
+    public String moneyUnit() {
+        return switch (currency) {
+            case "USD", "CAD", "AUD", "NZD", "SGD", "HKD" -> "dollars";
+            case "EUR" -> "euros";
+            case "GBP" -> "pounds";
+            case "JPY" -> "yen";
+            case "CNY" -> "yuan";
+            case "CHF" -> "francs";
+            default -> currency.toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static int integer(Map<String, String> s, String key, int fallback) {
+        String value = s.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "='" + value + "' is not a whole number");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.asr.exporter.kafka;
+
+import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.BandTransition;
+import dev.asr.exporter.state.FleetState;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.serde.BadRecordException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the metrics and transitions topics into {@link FleetState}, committed records only. No
+ * consumer group: every exporter reads everything. On start it re-reads the last {@code replay} of
+ * the metrics topic to rebuild its gauges, and counts transitions from then on.
+ */
+public final class TopicFeed implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicFeed.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    /** How long without a successful poll before the exporter reports itself down. */
+    private static final Duration STALE = Duration.ofSeconds(30);
+
+    private final Topics topics;
+    private final FleetState state;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Duration replay;
+    private final Thread thread;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final AtomicLong lastPollMs = new AtomicLong();
+    private final AtomicLong lastRecordMs = new AtomicLong();
+    private final Map<String, LongAdder> records = new HashMap<>();
+    private final LongAdder badRecords = new LongAdder();
+    private volatile Map<String, Long> lag = Map.of();
+    private volatile String problem = "starting";
+
+    public TopicFeed(Map<String, Object> clientConfig, Topics topics, FleetState state, Duration replay) {
+        this.topics = topics;
+        this.state = state;
+        this.replay = replay;
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "asr-exporter");
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        records.put(topics.agentMetrics().name(), new LongAdder());
+        records.put(topics.bandTransitions().name(), new LongAdder());
+        this.thread = new Thread(this::run, "asr-exporter-feed");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** True once the records present at start-up have been read: the gauges are whole. */
+    public boolean ready() {
+        return ready.get();
+    }
+
+    /** True while polls succeed. */
+    public boolean up() {
+        return problem == null && System.currentTimeMillis() - lastPollMs.get() < STALE.toMillis();
+    }
+
+    /** What keeps the feed from being up, or null. */
+    public String problem() {
+        return problem;
+    }
+
+    public long lastRecordMs() {
+        return lastRecordMs.get();
+    }
+
+    public Map<String, Long> recordsByTopic() {
+        Map<String, Long> counts = new HashMap<>();
+        records.forEach((topic, count) -> counts.put(topic, count.sum()));
+        return counts;
+    }
+
+    public long badRecords() {
+        return badRecords.sum();
+    }
+
+    /** Records behind the end of each topic, as of the last poll. */
+    public Map<String, Long> lag() {
+        return lag;
+    }
+
+    private void run() {
+        try {
+            Map<TopicPartition, Long> startEnds = assign();
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    take(record, startEnds);
+                }
+                lastPollMs.set(System.currentTimeMillis());
+                problem = null;
+                updateLag(startEnds);
+            }
+        } catch (WakeupException e) {
+            // Closing.
+        } catch (RuntimeException e) {
+            problem = e.getMessage();
+            log.error("The exporter stopped reading {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), e.getMessage(), e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** Assigns every partition of both topics, waiting for them to exist; returns the end offsets at start. */
+    private Map<TopicPartition, Long> assign() {
+        List<TopicPartition> metrics = partitions(topics.agentMetrics().name());
+        List<TopicPartition> transitions = partitions(topics.bandTransitions().name());
+        List<TopicPartition> all = new ArrayList<>(metrics);
+        all.addAll(transitions);
+        consumer.assign(all);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+        Map<TopicPartition, Long> since = new HashMap<>();
+        long from = System.currentTimeMillis() - replay.toMillis();
+        metrics.forEach(tp -> since.put(tp, from));
+        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(since);
+        for (TopicPartition tp : metrics) {
+            OffsetAndTimestamp at = offsets.get(tp);
+            consumer.seek(tp, at == null ? ends.get(tp) : at.offset());
+        }
+        consumer.seekToEnd(transitions);
+        transitions.forEach(consumer::position);
+        Map<TopicPartition, Long> replayTo = new HashMap<>();
+        metrics.forEach(tp -> replayTo.put(tp, ends.get(tp)));
+        if (replayTo.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            ready.set(true);
+        }
+        lastPollMs.set(System.currentTimeMillis());
+        problem = null;
+        return replayTo;
+    }
+
+    private List<TopicPartition> partitions(String topic) {
+        while (running.get()) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            problem = "topic " + topic + " does not exist yet: start asr streams (it writes it), or check asr.topic.*";
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
+        throw new WakeupException();
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> record, Map<TopicPartition, Long> startEnds) {
+        records.get(record.topic()).increment();
+        Long replayEnd = startEnds.get(new TopicPartition(record.topic(), record.partition()));
+        boolean replayed = replayEnd != null && record.offset() < replayEnd;
+        long now = System.currentTimeMillis();
+        try {
+            if (record.topic().equals(topics.agentMetrics().name())) {
+                AgentWindowMetrics row = decode(topics.agentMetrics().valueSerde().deserializer(), record);
+                state.onMetrics(row, replayed ? record.timestamp() : now, replayed);
+            } else {
+                state.onTransition(decode(topics.bandTransitions().valueSerde().deserializer(), record));
+            }
+            if (!replayed) {
+                lastRecordMs.set(now);
+            }
+        } catch (BadRecordException e) {
+            badRecords.increment();
+            log.warn("Skipping a record the exporter cannot read ({}-{}@{}): {}", record.topic(), record.partition(), record.offset(),
+                    e.getMessage());
+        }
+    }
+
+    private static <T> T decode(Deserializer<T> deserializer, ConsumerRecord<byte[], byte[]> record) {
+        return deserializer.deserialize(record.topic(), record.value());
+    }
+
+    private void updateLag(Map<TopicPartition, Long> startEnds) {
+        Map<String, Long> byTopic = new HashMap<>();
+        boolean caughtUp = true;
+        for (TopicPartition tp : consumer.assignment()) {
+            long behind = consumer.currentLag(tp).orElse(0);
+            byTopic.merge(tp.topic(), behind, Long::sum);
+            Long replayEnd = startEnds.get(tp);
+            if (replayEnd != null && consumer.position(tp) < replayEnd) {
+                caughtUp = false;
+            }
+        }
+        lag = byTopic;
+        if (caughtUp) {
+            ready.set(true);
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

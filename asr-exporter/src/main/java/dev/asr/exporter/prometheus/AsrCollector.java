@@ -1,0 +1,195 @@
+package dev.asr.exporter.prometheus;
+
+import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.Band;
+import dev.asr.exporter.ExporterSettings;
+import dev.asr.exporter.kafka.TopicFeed;
+import dev.asr.exporter.state.FleetState;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Builds {@code /metrics} at scrape time from {@link FleetState}: nothing is kept between scrapes,
+ * no sample carries a timestamp, agents past their TTL are dropped before anything is read, and an
+ * undefined ratio (null in the row) has no sample.
+ */
+public final class AsrCollector implements MultiCollector {
+
+    private static final double MICROS = 1_000_000.0;
+    private static final Band[] BANDS = Band.values();
+
+    private final ExporterSettings settings;
+    private final FleetState state;
+    private final TopicFeed feed;
+    private final String unit;
+    private final String version;
+
+    public AsrCollector(ExporterSettings settings, FleetState state, TopicFeed feed, String version) {
+        this.settings = settings;
+        this.state = state;
+        this.feed = feed;
+        this.unit = settings.moneyUnit();
+        this.version = version;
+    }
+
+    /** A per-window gauge: the metric name and what it reads from a row (null: no sample). */
+    private record WindowGauge(String name, String help, Function<AgentWindowMetrics, Double> read) {}
+
+    private List<WindowGauge> windowGauges() {
+        return List.of(
+                new WindowGauge("asr_ratio", "Autonomy-to-Spend Ratio: autonomous spend / spend of the window (0..1)", AgentWindowMetrics::getAsr),
+                new WindowGauge("asr_win_ratio", "Succeeded tasks / settled tasks", AgentWindowMetrics::getWinRate),
+                new WindowGauge("asr_autonomous_roi", "Autonomous value / spend (> 1: the agent paid for itself)",
+                        AgentWindowMetrics::getAutonomousRoi),
+                new WindowGauge("asr_value_per_token_" + unit, "Value / (input + output tokens)", AgentWindowMetrics::getEvPerToken),
+                new WindowGauge("asr_cost_per_action_" + unit, "Spend / actions (spend events)", AgentWindowMetrics::getCostPerAction),
+                new WindowGauge("asr_idle_spend_ratio", "(IDLE + OVERHEAD spend) / spend", AgentWindowMetrics::getIdleShare));
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        long now = System.currentTimeMillis();
+        state.expire(now - settings.agentTtl().toMillis());
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        List<FleetState.Agent> agents = state.agents(settings.maxAgents());
+        int known = state.agentCount();
+        if (settings.perAgent()) {
+            agentSeries(out, agents);
+        }
+        fleetSeries(out, state.agents(Integer.MAX_VALUE));
+        exporterSeries(out, known, known - agents.size());
+        return out.build();
+    }
+
+    private void agentSeries(MetricSnapshots.Builder out, List<FleetState.Agent> agents) {
+        for (WindowGauge gauge : windowGauges()) {
+            GaugeSnapshot.Builder metric = GaugeSnapshot.builder().name(gauge.name()).help(gauge.help());
+            for (FleetState.Agent agent : agents) {
+                agent.byWindow().forEach((window, row) -> {
+                    Double value = gauge.read().apply(row);
+                    if (value != null) {
+                        metric.dataPoint(GaugeDataPointSnapshot.builder().value(value)
+                                .labels(Labels.of("fleet", agent.fleet(), "agent", agent.agentId(), "window", window)).build());
+                    }
+                });
+            }
+            out.metricSnapshot(metric.build());
+        }
+        GaugeSnapshot.Builder band = GaugeSnapshot.builder().name("asr_band")
+                .help("Autonomy band: 0 unrated, 1 reactive, 2 assisted, 3 self-directed");
+        CounterSnapshot.Builder spend = CounterSnapshot.builder().name("asr_spend_" + unit)
+                .help("Spend counted in the ASR denominator (settled tasks + unattributed), in " + settings.currency());
+        CounterSnapshot.Builder autonomous = CounterSnapshot.builder().name("asr_autonomous_spend_" + unit)
+                .help("Spend of autonomous tasks (the ASR numerator), in " + settings.currency());
+        CounterSnapshot.Builder value = CounterSnapshot.builder().name("asr_value_" + unit)
+                .help("Value of settled tasks, in " + settings.currency());
+        for (FleetState.Agent agent : agents) {
+            Labels labels = Labels.of("fleet", agent.fleet(), "agent", agent.agentId());
+            band.dataPoint(GaugeDataPointSnapshot.builder().value(agent.band().ordinal()).labels(labels).build());
+            spend.dataPoint(CounterDataPointSnapshot.builder().value(agent.spendMicros() / MICROS).labels(labels).build());
+            autonomous.dataPoint(CounterDataPointSnapshot.builder().value(agent.autonomousSpendMicros() / MICROS).labels(labels).build());
+            value.dataPoint(CounterDataPointSnapshot.builder().value(agent.valueMicros() / MICROS).labels(labels).build());
+        }
+        out.metricSnapshot(band.build()).metricSnapshot(spend.build()).metricSnapshot(autonomous.build()).metricSnapshot(value.build());
+    }
+
+    private void fleetSeries(MetricSnapshots.Builder out, List<FleetState.Agent> agents) {
+        Map<String, int[]> byBand = new LinkedHashMap<>();
+        for (FleetState.Agent agent : agents) {
+            byBand.computeIfAbsent(agent.fleet(), f -> new int[BANDS.length])[agent.band().ordinal()]++;
+        }
+        Map<String, long[]> transitions = state.transitionCounts();
+        transitions.keySet().forEach(fleet -> byBand.computeIfAbsent(fleet, f -> new int[BANDS.length]));
+        GaugeSnapshot.Builder fleetAgents = GaugeSnapshot.builder().name("asr_fleet_agents").help("Agents of the fleet in each band");
+        byBand.forEach((fleet, counts) -> {
+            for (Band band : BANDS) {
+                fleetAgents.dataPoint(GaugeDataPointSnapshot.builder().value(counts[band.ordinal()])
+                        .labels(Labels.of("band", band.name().toLowerCase(), "fleet", fleet)).build());
+            }
+        });
+        out.metricSnapshot(fleetAgents.build());
+
+        GaugeSnapshot.Builder fleetRatio = GaugeSnapshot.builder().name("asr_fleet_ratio")
+                .help("Autonomy-to-Spend Ratio of the fleet: its agents' autonomous spend / spend");
+        for (FleetState.Fleet fleet : state.fleets()) {
+            fleet.byWindow().forEach((window, row) -> {
+                if (row.getAsr() != null) {
+                    fleetRatio.dataPoint(GaugeDataPointSnapshot.builder().value(row.getAsr())
+                            .labels(Labels.of("fleet", fleet.fleet(), "window", window)).build());
+                }
+            });
+        }
+        out.metricSnapshot(fleetRatio.build());
+
+        CounterSnapshot.Builder moves = CounterSnapshot.builder().name("asr_band_transitions")
+                .help("Band transitions since this exporter started, by fleet and from/to band");
+        transitions.forEach((fleet, counts) -> {
+            for (Band from : BANDS) {
+                for (Band to : BANDS) {
+                    if (from != to) {
+                        moves.dataPoint(CounterDataPointSnapshot.builder().value(counts[from.ordinal() * BANDS.length + to.ordinal()])
+                                .labels(Labels.of("fleet", fleet, "from", from.name().toLowerCase(), "to", to.name().toLowerCase()))
+                                .build());
+                    }
+                }
+            }
+        });
+        out.metricSnapshot(moves.build());
+    }
+
+    private void exporterSeries(MetricSnapshots.Builder out, int known, int dropped) {
+        out.metricSnapshot(gauge("asr_exporter_up", "1 while the exporter reads its topics, 0 otherwise", feed.up() ? 1 : 0));
+        if (feed.lastRecordMs() > 0) {
+            out.metricSnapshot(gauge("asr_exporter_last_record_timestamp_seconds", "When the last record was read (Unix time)",
+                    feed.lastRecordMs() / 1000.0));
+        }
+        CounterSnapshot.Builder records = CounterSnapshot.builder().name("asr_exporter_records").help("Records read, by topic");
+        feed.recordsByTopic().forEach((topic, count) ->
+                records.dataPoint(CounterDataPointSnapshot.builder().value(count).labels(Labels.of("topic", topic)).build()));
+        out.metricSnapshot(records.build());
+        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("asr_exporter_consumer_lag_records")
+                .help("Records not yet read, by topic");
+        Map<String, Long> lags = new HashMap<>(feed.lag());
+        feed.recordsByTopic().keySet().forEach(topic -> lags.putIfAbsent(topic, 0L));
+        lags.forEach((topic, behind) ->
+                lag.dataPoint(GaugeDataPointSnapshot.builder().value(behind).labels(Labels.of("topic", topic)).build()));
+        out.metricSnapshot(lag.build());
+        out.metricSnapshot(CounterSnapshot.builder().name("asr_exporter_unreadable_records")
+                .help("Records skipped because they could not be decoded")
+                .dataPoint(CounterDataPointSnapshot.builder().value(feed.badRecords()).build()).build());
+        out.metricSnapshot(gauge("asr_exporter_agents", "Agents heard from within the agent TTL", known));
+        out.metricSnapshot(gauge("asr_exporter_agents_dropped", "Agents left out of the per-agent series by asr.exporter.max-agents",
+                settings.perAgent() ? dropped : 0));
+        out.metricSnapshot(InfoSnapshot.builder().name("asr_exporter").help("The exporter's version and the deployment's currency")
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(Labels.of("currency", settings.currency(), "version", version)).build()).build());
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, double value) {
+        return GaugeSnapshot.builder().name(name).help(help).dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    /** The names this collector reports, for the registry. */
+    @Override
+    public List<String> getPrometheusNames() {
+        List<String> names = new ArrayList<>();
+        windowGauges().forEach(g -> names.add(g.name()));
+        names.addAll(List.of("asr_band", "asr_spend_" + unit, "asr_autonomous_spend_" + unit, "asr_value_" + unit, "asr_fleet_agents",
+                "asr_fleet_ratio", "asr_band_transitions", "asr_exporter_up", "asr_exporter_last_record_timestamp_seconds",
+                "asr_exporter_records", "asr_exporter_consumer_lag_records", "asr_exporter_unreadable_records", "asr_exporter_agents",
+                "asr_exporter_agents_dropped", "asr_exporter"));
+        return names;
+    }
+}
