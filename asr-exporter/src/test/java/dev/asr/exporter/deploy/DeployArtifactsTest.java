@@ -1,0 +1,124 @@
+package dev.asr.exporter.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** deploy/ checked with the tools that will run it: promtool on the rules, their tests, the config and every dashboard query. */
+class DeployArtifactsTest {
+
+    private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
+    private static final Path PROMETHEUS = DEPLOY.resolve("prometheus");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    @Test
+    void alertAndRecordingRulesAreValid() throws Exception {
+        Promtool.Result result = Promtool.run(PROMETHEUS, "check", "rules", "asr-rules.yml");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("SUCCESS: 9 rules found");
+    }
+
+    @Test
+    void everyAlertFiresAndStaysQuietWhereItsTestsSay() throws Exception {
+        Promtool.Result result = Promtool.run(PROMETHEUS, "test", "rules", "tests/asr-rules.test.yml");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("SUCCESS");
+    }
+
+    @Test
+    void everyAlertHasSeverityStaticSummaryTemplatedDescriptionAndARunbookSection() throws Exception {
+        JsonNode rules = YAML.readTree(PROMETHEUS.resolve("asr-rules.yml").toFile());
+        String runbook = Files.readString(DEPLOY.resolve("runbook.md")).toLowerCase();
+        List<String> alerts = new ArrayList<>();
+        JsonNode tests = YAML.readTree(PROMETHEUS.resolve("tests/asr-rules.test.yml").toFile());
+        String testText = tests.toString();
+        for (JsonNode group : rules.get("groups")) {
+            for (JsonNode rule : group.get("rules")) {
+                if (!rule.has("alert")) {
+                    continue;
+                }
+                String name = rule.get("alert").asText();
+                alerts.add(name);
+                assertThat(rule.at("/labels/severity").asText()).as(name).isIn("critical", "warning", "info");
+                assertThat(rule.at("/annotations/summary").asText()).as(name + " summary is static").isNotBlank().doesNotContain("{{");
+                assertThat(rule.at("/annotations/description").asText()).as(name + " description is templated").contains("{{");
+                String url = rule.at("/annotations/runbook_url").asText();
+                assertThat(url).as(name).contains("deploy/runbook.md#");
+                assertThat(runbook).as("runbook section for " + name).contains("## " + url.substring(url.indexOf('#') + 1));
+                assertThat(testText).as("promtool tests of " + name).contains("\"alertname\":\"" + name + "\"");
+            }
+        }
+        assertThat(alerts).contains("AsrFleetBandDrop", "AsrAgentLeftSelfDirected", "AsrBelowTarget", "AsrPipelineStalled", "AsrExporterDown");
+    }
+
+    @Test
+    void thePrometheusConfigIsValid(@TempDir Path directory) throws Exception {
+        Files.copy(PROMETHEUS.resolve("asr-rules.yml"), directory.resolve("asr-rules.yml"));
+        Files.writeString(directory.resolve("prometheus.yml"), Files.readString(PROMETHEUS.resolve("prometheus.yml"))
+                .replace("/etc/prometheus/asr-rules.yml", directory.resolve("asr-rules.yml").toString()));
+        Promtool.Result result = Promtool.run(directory, "check", "config", "prometheus.yml");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+    }
+
+    @Test
+    void theDashboardIsPortableAndEveryQueryParses(@TempDir Path directory) throws Exception {
+        JsonNode dashboard = JSON.readTree(DEPLOY.resolve("grafana/dashboards/asr-overview.json").toFile());
+        assertThat(dashboard.has("__inputs")).as("no __inputs: provisioned as is").isFalse();
+        List<String> variables = new ArrayList<>();
+        dashboard.at("/templating/list").forEach(v -> variables.add(v.get("name").asText() + ":" + v.get("type").asText()));
+        assertThat(variables).contains("datasource:datasource", "fleet:query", "agent:query");
+
+        List<String> queries = new ArrayList<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            if (panel.get("type").asText().equals("row")) {
+                continue;
+            }
+            assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText()).isEqualTo("${datasource}");
+            for (JsonNode target : panel.get("targets")) {
+                queries.add(target.get("expr").asText());
+            }
+        }
+        dashboard.at("/annotations/list").forEach(a -> queries.add(a.get("expr").asText()));
+        assertThat(queries).hasSizeGreaterThan(10);
+
+        // Each query as a recording rule: promtool parses it as Prometheus will.
+        ObjectNode file = YAML.createObjectNode();
+        ArrayNode rules = file.putArray("groups").addObject().put("name", "dashboard").putArray("rules");
+        for (int i = 0; i < queries.size(); i++) {
+            String expr = queries.get(i).replace("$fleet", ".*").replace("$agent", ".*").replace("$__rate_interval", "5m")
+                    .replace("$__interval", "1m");
+            rules.addObject().put("record", "dashboard:query_" + i).put("expr", expr);
+        }
+        Path rulesFile = directory.resolve("dashboard-queries.yml");
+        YAML.writeValue(rulesFile.toFile(), file);
+        Promtool.Result result = Promtool.run(directory, "check", "rules", rulesFile.toString());
+        assertThat(result.exitCode()).as(result.output()).isZero();
+    }
+
+    @Test
+    void theKubernetesComposeAndProvisioningFilesAreYaml() throws Exception {
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).toList()) {
+                try (var parser = YAML.getFactory().createParser(file.toFile())) {
+                    List<JsonNode> documents = YAML.readValues(parser, JsonNode.class).readAll();
+                    assertThat(documents).as(file.toString()).isNotEmpty().allSatisfy(d -> assertThat(d.isObject()).isTrue());
+                }
+            }
+        }
+        JsonNode compose = YAML.readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
+        assertThat(compose.get("services").fieldNames()).toIterable()
+                .contains("kafka", "schema-registry", "asr-streams", "asr-exporter", "prometheus", "grafana");
+    }
+}
