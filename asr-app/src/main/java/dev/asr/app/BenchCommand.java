@@ -1,5 +1,6 @@
 package dev.asr.app;
 
+import dev.asr.app.bench.ExporterBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.Streams.class})
+        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -49,6 +50,25 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             return new StreamsBenchmark(events, agents, partitions, threads, settings, out).run() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "exporter", mixinStandardHelpOptions = true,
+            description = "Scrape latency and heap of the exporter with many agents (every window of every agent pre-loaded).")
+    static final class Exporter implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--agents", description = "Agents (default: ${DEFAULT-VALUE}).")
+        int agents = 10_000;
+
+        @Option(names = "--scrapes", description = "Scrapes to time (default: ${DEFAULT-VALUE}).")
+        int scrapes = 200;
+
+        @Override
+        public Integer call() throws Exception {
+            return new ExporterBenchmark(agents, scrapes, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 }

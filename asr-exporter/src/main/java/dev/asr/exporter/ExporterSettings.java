@@ -3,6 +3,8 @@ package dev.asr.exporter;
 import dev.asr.schemas.Durations;
 import dev.asr.schemas.TopicNames;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -22,9 +24,11 @@ import java.util.Map;
  * @param counterView the window whose rows feed the {@code _total} counters: each row is one bucket
  *     ({@code asr.exporter.counter-view}, 1m)
  * @param currency the deployment's currency ({@code asr.currency}, USD); names the money unit
+ * @param agentWindows the windows that get per-agent ratio gauges ({@code asr.exporter.agent-windows},
+ *     1h): each one adds six series per agent; other ranges come from the counters in PromQL
  */
 public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, boolean perAgent, int maxAgents, String bandView,
-        String counterView, String currency) {
+        String counterView, String currency, List<String> agentWindows) {
 
     public ExporterSettings {
         if (port < 0 || port > 65535) {
@@ -32,6 +36,10 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
         }
         if (agentTtl.isNegative() || agentTtl.isZero()) {
             throw new IllegalArgumentException("asr.exporter.agent-ttl must be positive");
+        }
+        agentWindows = List.copyOf(agentWindows);
+        if (agentWindows.isEmpty()) {
+            throw new IllegalArgumentException("asr.exporter.agent-windows is empty: name at least one window, e.g. 1h");
         }
         if (maxAgents < 1) {
             throw new IllegalArgumentException("asr.exporter.max-agents must be at least 1, got " + maxAgents);
@@ -51,7 +59,9 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
                 integer(s, "asr.exporter.max-agents", 10_000),
                 s.getOrDefault("asr.band.view", "1h").trim(),
                 s.getOrDefault("asr.exporter.counter-view", "1m").trim(),
-                s.getOrDefault("asr.currency", "USD").trim());
+                s.getOrDefault("asr.currency", "USD").trim(),
+                Arrays.stream(s.getOrDefault("asr.exporter.agent-windows", "1h").split(",")).map(String::trim)
+                        .filter(w -> !w.isEmpty()).toList());
     }
 
     /** The money unit in metric names: dollars for USD, euros for EUR..., else the code in lower case. */

@@ -73,17 +73,51 @@ public final class AsrCollector implements MultiCollector {
         return out.build();
     }
 
+    /** One agent's data points, built once per agent snapshot and reused until its rows change. */
+    private record AgentPoints(FleetState.Agent source, List<List<GaugeDataPointSnapshot>> windowGauges, GaugeDataPointSnapshot band,
+            CounterDataPointSnapshot spend, CounterDataPointSnapshot autonomous, CounterDataPointSnapshot value) {}
+
+    /** Keyed by agent id; an entry is valid while its source is the agent's current snapshot. */
+    private volatile Map<String, AgentPoints> pointsByAgent = Map.of();
+
+    private AgentPoints points(FleetState.Agent agent, List<WindowGauge> gauges) {
+        AgentPoints cached = pointsByAgent.get(agent.agentId());
+        if (cached != null && cached.source() == agent) {
+            return cached;
+        }
+        List<List<GaugeDataPointSnapshot>> windowGauges = new ArrayList<>(gauges.size());
+        for (WindowGauge gauge : gauges) {
+            List<GaugeDataPointSnapshot> points = new ArrayList<>(settings.agentWindows().size());
+            for (String window : settings.agentWindows()) {
+                AgentWindowMetrics row = agent.byWindow().get(window);
+                Double value = row == null ? null : gauge.read().apply(row);
+                if (value != null) {
+                    points.add(GaugeDataPointSnapshot.builder().value(value).labels(agent.windowLabels().get(window)).build());
+                }
+            }
+            windowGauges.add(points);
+        }
+        Labels labels = agent.labels();
+        return new AgentPoints(agent, windowGauges,
+                GaugeDataPointSnapshot.builder().value(agent.band().ordinal()).labels(labels).build(),
+                CounterDataPointSnapshot.builder().value(agent.spendMicros() / MICROS).labels(labels).build(),
+                CounterDataPointSnapshot.builder().value(agent.autonomousSpendMicros() / MICROS).labels(labels).build(),
+                CounterDataPointSnapshot.builder().value(agent.valueMicros() / MICROS).labels(labels).build());
+    }
+
     private void agentSeries(MetricSnapshots.Builder out, List<FleetState.Agent> agents) {
-        for (WindowGauge gauge : windowGauges()) {
-            GaugeSnapshot.Builder metric = GaugeSnapshot.builder().name(gauge.name()).help(gauge.help());
-            for (FleetState.Agent agent : agents) {
-                agent.byWindow().forEach((window, row) -> {
-                    Double value = gauge.read().apply(row);
-                    if (value != null) {
-                        metric.dataPoint(GaugeDataPointSnapshot.builder().value(value)
-                                .labels(Labels.of("fleet", agent.fleet(), "agent", agent.agentId(), "window", window)).build());
-                    }
-                });
+        List<WindowGauge> gauges = windowGauges();
+        // Agents come in id order, so points are in label order (agent first): client_java sorts each
+        // metric's points to find duplicates, and a sort of sorted input is one pass.
+        Map<String, AgentPoints> current = new LinkedHashMap<>(agents.size() * 2);
+        for (FleetState.Agent agent : agents) {
+            current.put(agent.agentId(), points(agent, gauges));
+        }
+        pointsByAgent = current;
+        for (int i = 0; i < gauges.size(); i++) {
+            GaugeSnapshot.Builder metric = GaugeSnapshot.builder().name(gauges.get(i).name()).help(gauges.get(i).help());
+            for (AgentPoints points : current.values()) {
+                points.windowGauges().get(i).forEach(metric::dataPoint);
             }
             out.metricSnapshot(metric.build());
         }
@@ -95,12 +129,11 @@ public final class AsrCollector implements MultiCollector {
                 .help("Spend of autonomous tasks (the ASR numerator), in " + settings.currency());
         CounterSnapshot.Builder value = CounterSnapshot.builder().name("asr_value_" + unit)
                 .help("Value of settled tasks, in " + settings.currency());
-        for (FleetState.Agent agent : agents) {
-            Labels labels = Labels.of("fleet", agent.fleet(), "agent", agent.agentId());
-            band.dataPoint(GaugeDataPointSnapshot.builder().value(agent.band().ordinal()).labels(labels).build());
-            spend.dataPoint(CounterDataPointSnapshot.builder().value(agent.spendMicros() / MICROS).labels(labels).build());
-            autonomous.dataPoint(CounterDataPointSnapshot.builder().value(agent.autonomousSpendMicros() / MICROS).labels(labels).build());
-            value.dataPoint(CounterDataPointSnapshot.builder().value(agent.valueMicros() / MICROS).labels(labels).build());
+        for (AgentPoints points : current.values()) {
+            band.dataPoint(points.band());
+            spend.dataPoint(points.spend());
+            autonomous.dataPoint(points.autonomous());
+            value.dataPoint(points.value());
         }
         out.metricSnapshot(band.build()).metricSnapshot(spend.build()).metricSnapshot(autonomous.build()).metricSnapshot(value.build());
     }

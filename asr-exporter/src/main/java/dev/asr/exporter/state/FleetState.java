@@ -3,12 +3,14 @@ package dev.asr.exporter.state;
 import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
+import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -19,9 +21,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class FleetState {
 
-    /** One agent as of its latest rows. Money counters are in micros. */
+    /**
+     * One agent as of its latest rows. Money counters are in micros. {@code labels} and {@code
+     * windowLabels} are built once per agent, not per scrape: with thousands of agents, building
+     * label sets was most of a scrape's cost.
+     */
     public record Agent(String agentId, String fleet, Map<String, AgentWindowMetrics> byWindow, Band band, long heardAtMs,
-            long spendMicros, long autonomousSpendMicros, long valueMicros, long countedUpToMs) {}
+            long spendMicros, long autonomousSpendMicros, long valueMicros, long countedUpToMs, Labels labels,
+            Map<String, Labels> windowLabels) {}
 
     /** One fleet as of its latest rows. */
     public record Fleet(String fleet, Map<String, AgentWindowMetrics> byWindow, long heardAtMs) {}
@@ -30,7 +37,8 @@ public final class FleetState {
 
     private final String bandView;
     private final String counterView;
-    private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    /** Sorted by agent id: scrapes emit points in label order, which client_java then checks in one pass. */
+    private final Map<String, Agent> agents = new ConcurrentSkipListMap<>();
     private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
     /** Per fleet, transitions by from × to ordinal. */
     private final Map<String, AtomicLongArray> transitions = new ConcurrentHashMap<>();
@@ -71,8 +79,16 @@ public final class FleetState {
                 countedUpTo = end;
             }
             AgentWindowMetrics deciding = windows.getOrDefault(bandView, row);
+            boolean sameFleet = old != null && old.fleet().equals(row.getFleet());
+            Labels labels = sameFleet ? old.labels() : Labels.of("agent", id, "fleet", row.getFleet());
+            Map<String, Labels> windowLabels = sameFleet ? old.windowLabels() : Map.of();
+            if (!windowLabels.containsKey(row.getWindow())) {
+                Map<String, Labels> more = new HashMap<>(windowLabels);
+                more.put(row.getWindow(), Labels.of("agent", id, "fleet", row.getFleet(), "window", row.getWindow()));
+                windowLabels = Map.copyOf(more);
+            }
             return new Agent(id, row.getFleet(), Map.copyOf(windows), deciding.getBand(),
-                    Math.max(heardAtMs, old == null ? 0 : old.heardAtMs()), spend, autonomous, value, countedUpTo);
+                    Math.max(heardAtMs, old == null ? 0 : old.heardAtMs()), spend, autonomous, value, countedUpTo, labels, windowLabels);
         });
         transitions.computeIfAbsent(row.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length));
     }
@@ -88,12 +104,13 @@ public final class FleetState {
         fleets.values().removeIf(fleet -> fleet.heardAtMs() < cutoffMs);
     }
 
-    /** The agents heard from most recently, at most {@code limit}. */
+    /** The agents heard from most recently, at most {@code limit}, in agent id order. */
     public List<Agent> agents(int limit) {
         List<Agent> all = new ArrayList<>(agents.values());
         if (all.size() > limit) {
             all.sort(Comparator.comparingLong(Agent::heardAtMs).reversed());
-            return all.subList(0, limit);
+            all = new ArrayList<>(all.subList(0, limit));
+            all.sort(Comparator.comparing(Agent::agentId));
         }
         return all;
     }

@@ -1,0 +1,165 @@
+package dev.asr.app.bench;
+
+import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.Band;
+import dev.asr.exporter.ExporterService;
+import dev.asr.exporter.ExporterSettings;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Scrape latency and heap of the exporter with many agents: every agent's rows for every window
+ * pre-loaded into a broker in its own process, the exporter (in this process) reads them, then
+ * /metrics is scraped over HTTP again and again.
+ */
+public final class ExporterBenchmark {
+
+    private static final String[] WINDOWS = {"1m", "5m", "1h", "24h"};
+    private static final double TARGET_P99_MS = 100;
+    private static final long TARGET_HEAP = 256L << 20;
+
+    private final int agents;
+    private final int scrapes;
+    private final PrintWriter out;
+
+    public ExporterBenchmark(int agents, int scrapes, PrintWriter out) {
+        this.agents = agents;
+        this.scrapes = scrapes;
+        this.out = out;
+    }
+
+    public boolean run() throws Exception {
+        Path directory = Files.createTempDirectory("asr-bench-exporter");
+        Process broker = null;
+        try {
+            broker = StreamsBenchmark.ChildBroker.start(directory.resolve("broker"));
+            String bootstrap = StreamsBenchmark.ChildBroker.bootstrapServers(broker);
+            Topics topics = Topics.create(TopicNames.DEFAULTS, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicProvisioner(admin).ensure(topics, 4, (short) 1);
+            }
+            int fleets = Math.max(1, agents / 1000);
+            long rows = preload(bootstrap, topics, fleets);
+            out.printf(Locale.ROOT, "ASR exporter benchmark: %,d agents in %d fleets, %,d metrics rows; %d cores, max heap %d MB%n",
+                    agents, fleets, rows, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+            out.flush();
+            ExporterSettings settings = ExporterSettings.from(Map.of("asr.exporter.port", "0", "asr.exporter.max-agents",
+                    Integer.toString(agents)));
+            long start = System.nanoTime();
+            try (ExporterService exporter = ExporterService.start(settings, Map.of("bootstrap.servers", bootstrap), topics)) {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (!exporter.ready()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the exporter did not catch up within 5 minutes");
+                    }
+                    Thread.sleep(20);
+                }
+                out.printf(Locale.ROOT, "  catch-up               %.1f s to read every row%n", (System.nanoTime() - start) / 1e9);
+                HttpClient http = HttpClient.newHttpClient();
+                // As Prometheus asks: the text format, gzipped.
+                HttpRequest request = HttpRequest.newBuilder(URI.create(exporter.url())).header("Accept-Encoding", "gzip").build();
+                int bytes = 0;
+                for (int i = 0; i < 10; i++) {
+                    bytes = http.send(request, HttpResponse.BodyHandlers.ofByteArray()).body().length;
+                }
+                long[] nanos = new long[scrapes];
+                long peakHeap = 0;
+                for (int i = 0; i < scrapes; i++) {
+                    long t0 = System.nanoTime();
+                    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                    nanos[i] = System.nanoTime() - t0;
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("scrape answered " + response.statusCode());
+                    }
+                    peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                }
+                Arrays.sort(nanos);
+                System.gc();
+                Thread.sleep(200);
+                long liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                double p50 = nanos[scrapes / 2] / 1e6;
+                double p99 = nanos[(int) Math.ceil(scrapes * 0.99) - 1] / 1e6;
+                out.printf(Locale.ROOT, "  scrape (%d, gzip)       p50 %.1f ms, p99 %.1f ms, max %.1f ms; %,d bytes gzipped, %,d lines%n", scrapes,
+                        p50, p99, nanos[scrapes - 1] / 1e6, bytes, countLines(http, HttpRequest.newBuilder(URI.create(exporter.url())).build()));
+                out.printf(Locale.ROOT, "  heap                   %d MB live after GC, %d MB peak while scraping (whole process: Kafka"
+                        + " client included)%n", liveHeap >> 20, peakHeap >> 20);
+                boolean met = p99 <= TARGET_P99_MS && liveHeap <= TARGET_HEAP;
+                out.printf(Locale.ROOT, "  targets                p99 <= %.0f ms and heap <= %d MB: %s%n", TARGET_P99_MS, TARGET_HEAP >> 20,
+                        met ? "met" : "NOT met");
+                out.flush();
+            }
+            return true;
+        } finally {
+            if (broker != null) {
+                broker.destroy();
+                broker.waitFor(30, TimeUnit.SECONDS);
+            }
+            try (var paths = Files.walk(directory)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private long preload(String bootstrap, Topics topics, int fleets) throws Exception {
+        Instant end = Instant.now().minusSeconds(30);
+        long rows = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "linger.ms", 20,
+                "batch.size", 262_144), new StringSerializer(), new ByteArraySerializer())) {
+            for (int a = 0; a < agents; a++) {
+                String agent = String.format("agent-%05d", a);
+                String fleet = "fleet-" + (a % fleets);
+                Band band = Band.values()[1 + a % 3];
+                for (String window : WINDOWS) {
+                    AgentWindowMetrics row = row(agent, fleet, window, end, band, 1_000_000L + a, 300_000L * (1 + a % 3));
+                    producer.send(new ProducerRecord<>(topics.agentMetrics().name(), agent,
+                            topics.agentMetrics().valueSerde().serializer().serialize(topics.agentMetrics().name(), row)));
+                    rows++;
+                }
+            }
+            for (int f = 0; f < fleets; f++) {
+                for (String window : WINDOWS) {
+                    AgentWindowMetrics row = row(null, "fleet-" + f, window, end, Band.ASSISTED, 1_000_000_000L, 400_000_000L);
+                    producer.send(new ProducerRecord<>(topics.agentMetrics().name(), "fleet-" + f,
+                            topics.agentMetrics().valueSerde().serializer().serialize(topics.agentMetrics().name(), row)));
+                    rows++;
+                }
+            }
+            producer.flush();
+        }
+        return rows;
+    }
+
+    private static AgentWindowMetrics row(String agent, String fleet, String window, Instant end, Band band, long spend, long autonomous) {
+        return AgentWindowMetrics.newBuilder().setAgentId(agent).setFleet(fleet).setWindow(window)
+                .setWindowStart(end.minus(Duration.ofMinutes(1))).setWindowEnd(end).setBand(band).setAgents(1)
+                .setSpendMicros(spend).setAutonomousSpendMicros(autonomous).setValueMicros(2 * autonomous).setSettledTasks(12)
+                .setSucceededTasks(10).setActions(40).setInputTokens(40_000).setOutputTokens(8_000)
+                .setAsr((double) autonomous / spend).setWinRate(10 / 12.0).setAutonomousRoi(2.0 * autonomous / spend)
+                .setEvPerToken(2.0 * autonomous / 1e6 / 48_000).setCostPerAction(spend / 1e6 / 40).setIdleShare(0.05).build();
+    }
+
+    private static long countLines(HttpClient http, HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).body().lines().count();
+    }
+}
