@@ -55,7 +55,8 @@ class AsrCollectorTest {
         long now = System.currentTimeMillis();
         state.onMetrics(row("bot-1", "trading", "1h", END, Band.SELF_DIRECTED, 1_000_000, 800_000), now, false);
         state.onMetrics(row("bot-1", "trading", "5m", END, Band.SELF_DIRECTED, 200_000, 100_000), now, false);
-        String text = scrape(Map.of(), state);
+        assertThat(scrape(Map.of(), state)).as("per-agent gauges for 1h only by default").doesNotContain("window=\"5m\"");
+        String text = scrape(Map.of("asr.exporter.agent-windows", "5m,1h"), state);
         assertThat(text)
                 .contains("asr_ratio{agent=\"bot-1\",fleet=\"trading\",window=\"1h\"} 0.8\n")
                 .contains("asr_ratio{agent=\"bot-1\",fleet=\"trading\",window=\"5m\"} 0.5\n")
