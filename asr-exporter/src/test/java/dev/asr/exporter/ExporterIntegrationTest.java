@@ -162,7 +162,7 @@ class ExporterIntegrationTest {
         send(row("bot-3", "trading", "1m", end, Band.ASSISTED, 5_000_000, 1_000_000));
         try (ExporterService exporter = exporter(Map.of())) {
             String text = awaitScrape(exporter, t -> t.contains("agent=\"bot-3\""));
-            assertThat(text).contains("asr_ratio{agent=\"bot-3\",fleet=\"trading\",window=\"1m\"} 0.2\n")
+            assertThat(text).contains("asr_band{agent=\"bot-3\",fleet=\"trading\"} 2.0\n")
                     .contains("asr_spend_dollars_total{agent=\"bot-3\",fleet=\"trading\"} 0.0\n");
         }
     }
