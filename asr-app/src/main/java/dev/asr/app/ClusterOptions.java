@@ -27,7 +27,12 @@ final class ClusterOptions {
     Integer createTopicsPartitions;
 
     Map<String, String> settings() {
-        Map<String, String> flags = new HashMap<>();
+        return settings(Map.of());
+    }
+
+    /** The settings, with a command's own flags (null values: not given) overriding everything else. */
+    Map<String, String> settings(Map<String, String> commandFlags) {
+        Map<String, String> flags = new HashMap<>(commandFlags);
         flags.put("bootstrap.servers", bootstrapServers);
         flags.put("schema.registry.url", schemaRegistryUrl);
         return SettingsLoader.load(configFile, System.getenv(), flags);

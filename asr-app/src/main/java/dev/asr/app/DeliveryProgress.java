@@ -1,14 +1,14 @@
 package dev.asr.app;
 
-import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.ingest.simulator.EventSink;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Prints what the simulator's events reached Kafka at, per topic, every few seconds. */
+/** Prints the rates at which the simulator's events were delivered, per topic, every few seconds. */
 final class DeliveryProgress {
 
-    private final KafkaEventSink sink;
+    private final EventSink sink;
     private final String spendTopic;
     private final String outcomesTopic;
     private final PrintWriter out;
@@ -19,7 +19,7 @@ final class DeliveryProgress {
     private long lastOutcomes;
 
     /** @param more what else to show on each line (e.g. the topology's counts), or null */
-    DeliveryProgress(KafkaEventSink sink, String spendTopic, String outcomesTopic, PrintWriter out,
+    DeliveryProgress(EventSink sink, String spendTopic, String outcomesTopic, PrintWriter out,
             java.util.function.Supplier<String> more) {
         this.sink = sink;
         this.more = more;
@@ -34,8 +34,8 @@ final class DeliveryProgress {
         if (now - lastNanos < 1_000_000_000L) {
             return;
         }
-        long spend = sink.spendAcknowledged();
-        long outcomes = sink.outcomesAcknowledged();
+        long spend = sink.spendDelivered();
+        long outcomes = sink.outcomesDelivered();
         double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
         String line = String.format(Locale.ROOT, "[%s] %s %7.1f ev/s %10s   %s %7.1f ev/s %10s   failed %d",
                 clock(Duration.ofNanos(now - start)), spendTopic, (spend - lastSpend) / seconds, String.format(Locale.ROOT, "(%,d)", spend),

@@ -4,9 +4,15 @@ import dev.asr.embedded.EmbeddedKafkaBroker;
 import dev.asr.embedded.EmbeddedKafkaSettings;
 import dev.asr.exporter.ExporterService;
 import dev.asr.exporter.ExporterSettings;
+import dev.asr.ingest.gateway.GatewaySettings;
+import dev.asr.ingest.gateway.IngestGateway;
+import dev.asr.ingest.gateway.Tokens;
+import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.ingest.simulator.AgentKind;
+import dev.asr.ingest.simulator.EventSink;
 import dev.asr.ingest.simulator.FleetSettings;
-import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.ingest.simulator.GatewayEventSink;
+import dev.asr.ingest.simulator.SdkEventSink;
 import dev.asr.schemas.Durations;
 import dev.asr.schemas.Topic;
 import dev.asr.schemas.TopicNames;
@@ -24,6 +30,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -38,8 +45,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The embedded default: a real single-node Kafka broker in this process, the topics, an embedded
- * schema registry, the ASR topology and a simulated fleet, with progress and band changes in the
- * terminal. Data stays in the data directory, so running it again resumes.
+ * schema registry, the ASR topology, the exporter, the ingest gateway and a simulated fleet, with
+ * progress and band changes in the terminal. Data stays in the data directory, so running it again resumes.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start an in-process Kafka broker, the ASR topology and a simulated agent fleet, and show what flows.")
@@ -68,6 +75,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Port of the Prometheus exporter's /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int exporterPort = 9400;
 
+    @Option(names = "--ingest-port", paramLabel = "PORT",
+            description = "Port of the HTTP ingest gateway; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int ingestPort = 8080;
+
+    @Option(names = "--ingest-token", paramLabel = "TOKEN",
+            description = "Bearer token the demo's gateway accepts, for any fleet (default: a random one, printed at start).")
+    String ingestToken;
+
     @Option(names = "--partitions", description = "Partitions of each ASR topic when first created (default: ${DEFAULT-VALUE}).")
     int partitions = 3;
 
@@ -88,6 +103,10 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--progress-interval must be positive, got " + progressInterval);
         }
         FleetSettings fleetSettings = fleet.settings();
+        String token = ingestToken != null ? ingestToken : IngestCommand.newToken();
+        if (token.isBlank()) {
+            throw new IllegalArgumentException("--ingest-token must not be blank");
+        }
         Path data = dataDirectory.toAbsolutePath().normalize();
         Lifetime lifetime = new Lifetime();
         long start = System.nanoTime();
@@ -111,17 +130,26 @@ final class DemoCommand implements Callable<Integer> {
                     "application.id", "asr-demo",
                     "state.dir", data.resolve("streams").toString()));
             ExporterSettings exporterSettings = ExporterSettings.from(Map.of("asr.exporter.port", Integer.toString(exporterPort)));
+            GatewaySettings gatewaySettings = GatewaySettings.from(Map.of(
+                    "bootstrap.servers", broker.bootstrapServers(),
+                    "schema.registry.url", RegistrySettings.EMBEDDED_PREFIX + data.resolve("schemas"),
+                    "asr.ingest.port", Integer.toString(ingestPort)));
+            AsrClientSettings sdkSettings = AsrClientSettings.of(broker.bootstrapServers(), RegistrySettings.embedded(data.resolve("schemas")));
             try (BandWatcher bands = new BandWatcher(broker.bootstrapServers(), topics, out, start);
                  StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics);
-                 ExporterService exporter = ExporterService.start(exporterSettings, clientConfig, topics)) {
+                 ExporterService exporter = ExporterService.start(exporterSettings, clientConfig, topics);
+                 IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(token), Set.of("*")))))) {
                 out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
                 out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
                 out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
                 out.printf("  Topology         asr-demo, exactly-once; its own metrics at %s%n", streams.metricsUrl());
                 out.printf("  Prometheus       %s (ASR per agent and fleet)%n", exporter.url());
-                out.printf("  Fleet            %d agents (%s), %.0f events/s, seed %d%n", fleetSettings.agents(),
+                out.printf("  Ingest gateway   %s/v1/spend and /v1/outcomes, bearer token %s (OpenAPI at %s/openapi.json)%n",
+                        gateway.url(), token, gateway.url());
+                out.printf("  Fleet            %d agents (%s)%s, %.0f events/s, seed %d, via the %s%n", fleetSettings.agents(),
                         Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
-                        fleetSettings.eventsPerSecond(), fleetSettings.seed());
+                        fleetSettings.drifts() ? " + 3 drifting over " + Durations.format(fleetSettings.driftPeriod()) : "",
+                        fleetSettings.eventsPerSecond(), fleetSettings.seed(), fleet.via == FleetOptions.Via.sdk ? "Java SDK" : "ingest gateway");
                 out.printf("  Data             %s%n", resumed);
                 out.printf("Buckets close %s after each minute: agents with %d+ settled tasks get a band about %s in.%n",
                         Durations.format(grace), streamsSettings.bands().defaults().minTasks(),
@@ -131,12 +159,13 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
 
                 PipelineCounters counters = streams.counters();
-                KafkaEventSink sink = SimulationRun.run(topics, clientConfig, fleetSettings, lifetime, duration, progressInterval, out,
+                EventSink sink = fleet.via == FleetOptions.Via.sdk ? new SdkEventSink(sdkSettings) : new GatewayEventSink(gateway.url(), token);
+                SimulationRun.run(sink, TopicNames.DEFAULTS, fleetSettings, lifetime, duration, progressInterval, out,
                         () -> String.format(Locale.ROOT, "topology: %,d in, %d dead letters, %,d metrics, %d band changes",
                                 counters.processed(), counters.deadLetters(), counters.metricsEmitted(), counters.transitionsEmitted()));
                 out.printf("Stopped%s: %,d spend and %,d outcome events acknowledged by Kafka, %d failed; the topology processed %,d"
                                 + " and wrote %,d metrics records and %d band changes. Data kept in %s%n",
-                        lifetime.signalled() ? " on signal" : "", sink.spendAcknowledged(), sink.outcomesAcknowledged(), sink.failed(),
+                        lifetime.signalled() ? " on signal" : "", sink.spendDelivered(), sink.outcomesDelivered(), sink.failed(),
                         counters.processed(), counters.metricsEmitted(), counters.transitionsEmitted(), data);
                 out.flush();
                 return sink.failed() == 0 && streams.failure() == null ? 0 : 1;

@@ -1,20 +1,111 @@
 package dev.asr.app;
 
+import dev.asr.ingest.gateway.GatewaySettings;
+import dev.asr.ingest.gateway.IngestGateway;
+import dev.asr.ingest.gateway.Tokens;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** Reserved: the ingest service lands with issue #5. */
-@Command(name = "ingest", mixinStandardHelpOptions = true, description = "Serve the HTTP ingest gateway for agents in any language. (not in this build yet: issue #5).")
+/** The HTTP ingest gateway against any Kafka cluster, until stopped; or a tokens-file line for a token. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = {"Serve the HTTP ingest gateway (default port 8080): POST /v1/spend and /v1/outcomes as JSON, for agents in any language.",
+            "Tokens: 'asr ingest --new-token FLEETS' makes one and prints its tokens-file line; 'asr ingest --hash-token FLEETS'"
+                    + " reads your own token from standard input."})
 final class IngestCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--port", description = "Listen on this port; 0 picks a free one (default: 8080, or asr.ingest.port).")
+    Integer port;
+
+    @Option(names = "--tokens-file", paramLabel = "FILE",
+            description = "Lines of '<sha256 hex of a token> <fleet>[,<fleet>...]' ('*' for any fleet); overrides asr.ingest.tokens-file.")
+    Path tokensFile;
+
+    @Option(names = "--new-token", paramLabel = "FLEETS",
+            description = "Print a new random token and the tokens-file line granting it these fleets (comma-separated, or '*'), then exit.")
+    String newTokenFleets;
+
+    @Option(names = "--hash-token", paramLabel = "FLEETS",
+            description = "Read a token from standard input and print the tokens-file line granting it these fleets, then exit.")
+    String hashTokenFleets;
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("asr ingest: not in this build yet; it lands with issue #5. Try ./asr demo.");
-        return 2;
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (newTokenFleets != null) {
+            String token = newToken();
+            out.println("token: " + token);
+            out.println("tokens-file line (the file keeps only the hash):");
+            out.println(Tokens.line(token, fleets(newTokenFleets)));
+            return 0;
+        }
+        if (hashTokenFleets != null) {
+            String token = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (token == null || token.isBlank()) {
+                throw new IllegalArgumentException("--hash-token reads the token from standard input, and got nothing:"
+                        + " e.g. printf '%s' \"$TOKEN\" | asr ingest --hash-token support");
+            }
+            out.println(Tokens.line(token.strip(), fleets(hashTokenFleets)));
+            return 0;
+        }
+        Map<String, String> flags = new HashMap<>();
+        flags.put("asr.ingest.port", port == null ? null : port.toString());
+        flags.put("asr.ingest.tokens-file", tokensFile == null ? null : tokensFile.toString());
+        Map<String, String> settings = cluster.settings(flags);
+        Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
+        GatewaySettings gatewaySettings = GatewaySettings.from(settings);
+        Lifetime lifetime = new Lifetime();
+        try {
+            try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
+                cluster.provisionTopics(clientConfig, Topics.create(TopicNames.from(settings), registry), false);
+            }
+            try (IngestGateway gateway = IngestGateway.start(gatewaySettings)) {
+                out.printf("ASR ingest gateway: %s/v1/spend -> %s, %s/v1/outcomes -> %s (OpenAPI at /openapi.json; tokens from %s)%n",
+                        gateway.url(), gatewaySettings.client().topics().spend(), gateway.url(), gatewaySettings.client().topics().outcomes(),
+                        gatewaySettings.tokensFile().toAbsolutePath());
+                out.flush();
+                lifetime.await(null);
+            }
+            return 0;
+        } finally {
+            lifetime.shutDown();
+        }
+    }
+
+    private static String fleets(String list) {
+        String trimmed = list.replace(" ", "");
+        if (!trimmed.matches("\\*|[^,*]+(,[^,*]+)*")) {
+            throw new IllegalArgumentException("fleets '" + list + "' must be '*' or names separated by commas, e.g. support,sales");
+        }
+        return trimmed;
+    }
+
+    static String newToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return "asr_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

@@ -57,7 +57,16 @@ final class SettingsLoader {
             "asr.exporter.agent-ttl",
             "asr.exporter.per-agent",
             "asr.exporter.max-agents",
-            "asr.exporter.counter-view");
+            "asr.exporter.counter-view",
+            "asr.exporter.agent-windows",
+            "asr.ingest.port",
+            "asr.ingest.tokens-file",
+            "asr.ingest.max-body",
+            "asr.ingest.retry-after",
+            "asr.ingest.threads",
+            "asr.client.capacity",
+            "asr.client.when-full",
+            "asr.client.block-timeout");
 
     private static final String KAFKA_PREFIX = "ASR_KAFKA_";
 

@@ -2,29 +2,26 @@ package dev.asr.app;
 
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.FleetSimulator;
-import dev.asr.ingest.simulator.KafkaEventSink;
-import dev.asr.schemas.Topics;
+import dev.asr.ingest.simulator.EventSink;
+import dev.asr.schemas.TopicNames;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a simulated fleet into Kafka for a command's lifetime, printing delivery rates as it goes. */
+/** Runs a simulated fleet into a sink for a command's lifetime, printing delivery rates as it goes. */
 final class SimulationRun {
 
     private SimulationRun() {}
 
     /** Returns once the lifetime ends, with every event flushed; the sink is closed and keeps its counts. */
-    static KafkaEventSink run(Topics topics, Map<String, Object> clientConfig, FleetSettings fleet, Lifetime lifetime,
-            Duration duration, Duration progressInterval, PrintWriter out, java.util.function.Supplier<String> more)
-            throws InterruptedException {
-        KafkaEventSink sink = new KafkaEventSink(topics, clientConfig);
+    static EventSink run(EventSink sink, TopicNames topics, FleetSettings fleet, Lifetime lifetime, Duration duration,
+            Duration progressInterval, PrintWriter out, java.util.function.Supplier<String> more) throws InterruptedException {
         FleetSimulator simulator = new FleetSimulator(fleet, sink, Clock.systemUTC());
         Thread producer = new Thread(simulator, "asr-simulator");
-        DeliveryProgress progress = new DeliveryProgress(sink, topics.spend().name(), topics.outcomes().name(), out, more);
+        DeliveryProgress progress = new DeliveryProgress(sink, topics.spend(), topics.outcomes(), out, more);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "asr-progress");
             thread.setDaemon(true);

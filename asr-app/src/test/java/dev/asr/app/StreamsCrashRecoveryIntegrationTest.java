@@ -9,11 +9,13 @@ import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.FleetSimulator;
-import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.ingest.sdk.AsrClientSettings;
+import dev.asr.ingest.simulator.SdkEventSink;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.schemas.registry.RegistrySettings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -85,7 +87,7 @@ class StreamsCrashRecoveryIntegrationTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             new TopicProvisioner(admin).ensure(topics, PARTITIONS, (short) 1);
         }
-        long events = preload(bootstrap, topics);
+        long events = preload(bootstrap, topics, schemas);
 
         Path uninterrupted = config("a-" + run, inputs, bootstrap, schemas);
         Process a = streams(uninterrupted, "a");
@@ -118,8 +120,9 @@ class StreamsCrashRecoveryIntegrationTest {
     }
 
     /** 20 minutes of a seeded fleet's events, then a tick on every partition at T0 + 25m. */
-    private long preload(String bootstrap, Topics topics) {
-        try (KafkaEventSink sink = new KafkaEventSink(topics, Map.of("bootstrap.servers", bootstrap))) {
+    private long preload(String bootstrap, Topics topics, Path schemas) {
+        AsrClientSettings client = AsrClientSettings.of(bootstrap, RegistrySettings.embedded(schemas)).withTopics(topics.names());
+        try (SdkEventSink sink = new SdkEventSink(client)) {
             FleetSimulator simulator = new FleetSimulator(new FleetSettings(AGENTS, 100, 42, "crash"), sink, Clock.systemUTC());
             // Strictly increasing event times: Kafka Streams interleaves the two input topics by timestamp,
             // and ties would let the interleaving (and so spend-after-outcome) differ between runs.
@@ -132,7 +135,7 @@ class StreamsCrashRecoveryIntegrationTest {
             }
             sink.flush();
             assertThat(sink.failed()).isZero();
-            return sink.spendAcknowledged() + sink.outcomesAcknowledged();
+            return sink.spendDelivered() + sink.outcomesDelivered();
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.asr.exporter;
 
-import dev.asr.schemas.Durations;
+import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.TopicNames;
 import java.time.Duration;
 import java.util.Arrays;
@@ -53,10 +53,10 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
         }
         return new ExporterSettings(
                 TopicNames.from(s),
-                integer(s, "asr.exporter.port", 9400),
-                Durations.parse(s.getOrDefault("asr.exporter.agent-ttl", "15m")),
+                SettingValues.integer(s, "asr.exporter.port", 9400),
+                SettingValues.duration(s, "asr.exporter.agent-ttl", "15m"),
                 Boolean.parseBoolean(perAgent),
-                integer(s, "asr.exporter.max-agents", 10_000),
+                SettingValues.integer(s, "asr.exporter.max-agents", 10_000),
                 s.getOrDefault("asr.band.view", "1h").trim(),
                 s.getOrDefault("asr.exporter.counter-view", "1m").trim(),
                 s.getOrDefault("asr.currency", "USD").trim(),
@@ -75,17 +75,5 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
             case "CHF" -> "francs";
             default -> currency.toLowerCase(Locale.ROOT);
         };
-    }
-
-    private static int integer(Map<String, String> s, String key, int fallback) {
-        String value = s.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "='" + value + "' is not a whole number");
-        }
     }
 }

@@ -21,8 +21,10 @@ public final class Topics {
     private final Topic<String, AgentWindowMetrics> agentMetrics;
     private final Topic<String, BandTransition> bandTransitions;
     private final Topic<byte[], byte[]> deadLetters;
+    private final TopicNames names;
 
     private Topics(TopicNames names, SchemaRegistry registry) {
+        this.names = names;
         this.spend = new Topic<>(names.spend(), Serdes.String(), AvroSerde.forValues(SpendEvent.class, registry));
         this.outcomes = new Topic<>(names.outcomes(), Serdes.String(), AvroSerde.forValues(OutcomeEvent.class, registry));
         this.agentMetrics = new Topic<>(names.agentMetrics(), Serdes.String(), AvroSerde.forValues(AgentWindowMetrics.class, registry));
@@ -32,6 +34,10 @@ public final class Topics {
 
     public static Topics create(TopicNames names, SchemaRegistry registry) {
         return new Topics(names, registry);
+    }
+
+    public TopicNames names() {
+        return names;
     }
 
     public Topic<String, SpendEvent> spend() {

@@ -1,6 +1,7 @@
 package dev.asr.streams;
 
 import dev.asr.schemas.Durations;
+import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.TopicNames;
 import dev.asr.streams.bands.BandPolicy;
 import dev.asr.streams.bands.BandThresholds;
@@ -116,25 +117,25 @@ public record StreamsSettings(
         for (String part : s.getOrDefault("asr.views", "1m,5m,1h,24h").split(",")) {
             String name = part.trim();
             if (!name.isEmpty()) {
-                views.add(new View(name, duration(Map.of("asr.views", name), "asr.views", name)));
+                views.add(new View(name, SettingValues.duration(Map.of("asr.views", name), "asr.views", name)));
             }
         }
         return new StreamsSettings(
                 TopicNames.from(s),
                 currency(s.getOrDefault("asr.currency", "USD")),
-                duration(s, "asr.bucket", "1m"),
-                duration(s, "asr.grace", "2m"),
+                SettingValues.duration(s, "asr.bucket", "1m"),
+                SettingValues.duration(s, "asr.grace", "2m"),
                 views,
                 s.getOrDefault("asr.band.view", "1h").trim(),
                 bandPolicy(s),
-                duration(s, "asr.task.timeout", "1h"),
-                duration(s, "asr.task.settled-retention", "24h"),
-                duration(s, "asr.dedup.retention", "2h"),
-                duration(s, "asr.max-clock-skew", "5m"),
-                duration(s, "asr.wall-clock.interval", "10s"),
-                duration(s, "asr.fleet.emit-delay", "1m"),
-                bytes(s, "asr.rocksdb.memory", "128MB"),
-                (int) number(s, "asr.streams.metrics-port", 9401));
+                SettingValues.duration(s, "asr.task.timeout", "1h"),
+                SettingValues.duration(s, "asr.task.settled-retention", "24h"),
+                SettingValues.duration(s, "asr.dedup.retention", "2h"),
+                SettingValues.duration(s, "asr.max-clock-skew", "5m"),
+                SettingValues.duration(s, "asr.wall-clock.interval", "10s"),
+                SettingValues.duration(s, "asr.fleet.emit-delay", "1m"),
+                SettingValues.bytes(s, "asr.rocksdb.memory", "128MB"),
+                (int) SettingValues.number(s, "asr.streams.metrics-port", 9401));
     }
 
     /** The Kafka Streams config: our defaults, overridden by every non-ASR key in {@code settings}. */
@@ -192,42 +193,10 @@ public record StreamsSettings(
             }
         }
         return new BandThresholds(
-                number(s, prefix + "assisted-from", base.assistedFrom()),
-                number(s, prefix + "self-directed-from", base.selfDirectedFrom()),
-                number(s, prefix + "hysteresis", base.hysteresis()),
-                (long) number(s, prefix + "min-tasks", base.minTasks()));
-    }
-
-    private static double number(Map<String, String> s, String key, double fallback) {
-        String value = s.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "='" + value + "' is not a number");
-        }
-    }
-
-    private static Duration duration(Map<String, String> s, String key, String fallback) {
-        String value = s.getOrDefault(key, fallback);
-        try {
-            return Durations.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": " + e.getMessage());
-        }
-    }
-
-    private static long bytes(Map<String, String> s, String key, String fallback) {
-        String value = s.getOrDefault(key, fallback).trim().toUpperCase();
-        long unit = value.endsWith("GB") ? 1L << 30 : value.endsWith("MB") ? 1L << 20 : value.endsWith("KB") ? 1L << 10 : 1;
-        String digits = unit == 1 ? value : value.substring(0, value.length() - 2);
-        try {
-            return Long.parseLong(digits.trim()) * unit;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "='" + s.get(key) + "' is not a size: write e.g. 128MB or 1GB");
-        }
+                SettingValues.number(s, prefix + "assisted-from", base.assistedFrom()),
+                SettingValues.number(s, prefix + "self-directed-from", base.selfDirectedFrom()),
+                SettingValues.number(s, prefix + "hysteresis", base.hysteresis()),
+                (long) SettingValues.number(s, prefix + "min-tasks", base.minTasks()));
     }
 
     private static String currency(String code) {

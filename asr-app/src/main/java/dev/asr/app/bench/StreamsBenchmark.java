@@ -4,11 +4,13 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.FleetSimulator;
-import dev.asr.ingest.simulator.KafkaEventSink;
+import dev.asr.ingest.simulator.SdkEventSink;
+import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.streams.StreamsService;
 import dev.asr.streams.StreamsSettings;
 import java.io.BufferedReader;
@@ -85,7 +87,7 @@ public final class StreamsBenchmark {
                     + " exactly_once_v2; broker in its own process; %d cores, max heap %d MB%n", steps, agents, partitions, threads,
                     Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
             out.flush();
-            events = preload(bootstrap, topics);
+            events = preload(bootstrap, topics, directory.resolve("schemas"));
 
             Phase full = measure("full topology", () -> fullTopology(bootstrap, topics, directory));
             Phase passThrough = measure("pass-through", () -> passThrough(bootstrap, topics, directory));
@@ -104,15 +106,14 @@ public final class StreamsBenchmark {
         }
     }
 
-    private long preload(String bootstrap, Topics topics) {
+    private long preload(String bootstrap, Topics topics, Path schemas) {
         Instant start = Instant.now().minus(Duration.ofHours(1));
         long spanMillis = Duration.ofMinutes(40).toMillis();
         long t0 = System.nanoTime();
-        Map<String, Object> config = new HashMap<>();
-        config.put("bootstrap.servers", bootstrap);
-        config.put("batch.size", 256 * 1024);
-        config.put("linger.ms", 20);
-        try (KafkaEventSink sink = new KafkaEventSink(topics, config)) {
+        AsrClientSettings client = AsrClientSettings.of(bootstrap, RegistrySettings.embedded(schemas))
+                .withTopics(topics.names())
+                .withKafka(Map.of("batch.size", 256 * 1024, "linger.ms", 20));
+        try (SdkEventSink sink = new SdkEventSink(client)) {
             FleetSimulator simulator = new FleetSimulator(new FleetSettings(agents, 1000, 7, "bench"), sink, Clock.systemUTC());
             for (int i = 0; i < steps; i++) {
                 simulator.steps(1, start.plusMillis(i * spanMillis / steps));
@@ -121,7 +122,7 @@ public final class StreamsBenchmark {
             if (sink.failed() > 0) {
                 throw new IllegalStateException(sink.failed() + " events failed to pre-load: " + sink.lastError());
             }
-            long written = sink.spendAcknowledged() + sink.outcomesAcknowledged();
+            long written = sink.spendDelivered() + sink.outcomesDelivered();
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "  pre-load               %,d events over 40 min of event time in %.1f s (%,.0f ev/s)%n", written, seconds,
                     written / seconds);

@@ -3,7 +3,7 @@ package dev.asr.ingest.simulator;
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 
-/** Where simulated events go: Kafka directly, the SDK, or the HTTP gateway. */
+/** Where simulated events go: the SDK (straight to Kafka) or the HTTP gateway. */
 public interface EventSink extends AutoCloseable {
 
     void spend(SpendEvent event);
@@ -12,6 +12,24 @@ public interface EventSink extends AutoCloseable {
 
     /** Blocks until everything sent so far is delivered (or has failed). */
     void flush();
+
+    /** Spend events delivered (acknowledged by Kafka, or answered 202 by the gateway). */
+    default long spendDelivered() {
+        return 0;
+    }
+
+    default long outcomesDelivered() {
+        return 0;
+    }
+
+    default long failed() {
+        return 0;
+    }
+
+    /** The most recent delivery failure, or null. */
+    default String lastError() {
+        return null;
+    }
 
     @Override
     void close();

@@ -36,6 +36,15 @@ public final class FleetSimulator implements Runnable {
             String agentId = String.format("%s-%02d", kind.slug(), i / kinds.length + 1);
             fleet.add(new SimulatedAgent(agentId, kind, settings.runId(), random.split()));
         }
+        if (settings.drifts()) {
+            // Steps go to agents at random, so a drifting agent gets its share like any other.
+            fleet.add(new SimulatedAgent("drift-degrading-01", AgentKind.COMPUTE_MANAGER, settings.runId(), random.split(),
+                    Drift.DEGRADING, settings.driftPeriod()));
+            fleet.add(new SimulatedAgent("drift-improving-01", AgentKind.COMPUTE_MANAGER, settings.runId(), random.split(),
+                    Drift.IMPROVING, settings.driftPeriod()));
+            fleet.add(new SimulatedAgent("drift-hovering-01", AgentKind.COMPUTE_MANAGER, settings.runId(), random.split(),
+                    Drift.HOVERING, settings.driftPeriod()));
+        }
         this.agents = Collections.unmodifiableList(fleet);
     }
 

@@ -4,6 +4,7 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -25,6 +26,9 @@ final class SimulatedAgent {
     private final AgentKind kind;
     private final String runId;
     private final RandomGenerator random;
+    private final Drift drift;
+    private final Duration driftPeriod;
+    private Instant firstStep;
     private long eventSeq;
     private long taskSeq;
     private String taskId;
@@ -34,10 +38,16 @@ final class SimulatedAgent {
     private int step;
 
     SimulatedAgent(String agentId, AgentKind kind, String runId, RandomGenerator random) {
+        this(agentId, kind, runId, random, Drift.NONE, Duration.ofMinutes(20));
+    }
+
+    SimulatedAgent(String agentId, AgentKind kind, String runId, RandomGenerator random, Drift drift, Duration driftPeriod) {
         this.agentId = agentId;
         this.kind = kind;
         this.runId = runId;
         this.random = random;
+        this.drift = drift;
+        this.driftPeriod = driftPeriod;
     }
 
     String agentId() {
@@ -50,13 +60,17 @@ final class SimulatedAgent {
 
     /** Takes one step: emits exactly one event into {@code sink}, or none when a task is dropped silently. */
     void step(Instant now, EventSink sink) {
+        if (firstStep == null) {
+            firstStep = now;
+        }
+        Duration elapsed = Duration.between(firstStep, now);
         if (taskId == null) {
             if (random.nextDouble() < kind.idleRate) {
                 sink.spend(spend(now, null, random.nextBoolean() ? SpendKind.IDLE : SpendKind.OVERHEAD,
                         idleCost(), 0, 0, null, null));
                 return;
             }
-            openTask();
+            openTask(drift.humanRate(kind.humanRate, elapsed, driftPeriod));
         }
         if (stepsLeft > 0) {
             sink.spend(stepSpend(now));
@@ -69,7 +83,7 @@ final class SimulatedAgent {
         if (random.nextDouble() < SILENT_DROP_RATE) {
             return;
         }
-        boolean succeeded = random.nextDouble() < kind.successRate;
+        boolean succeeded = random.nextDouble() < drift.successRate(kind.successRate, elapsed, driftPeriod);
         OutcomeStatus status = succeeded ? OutcomeStatus.SUCCEEDED
                 : random.nextDouble() < ABANDON_SHARE ? OutcomeStatus.ABANDONED : OutcomeStatus.FAILED;
         long value = succeeded ? Math.max(0, Math.round(kind.meanValueMicros * (0.5 + random.nextDouble()))) : 0;
@@ -86,10 +100,10 @@ final class SimulatedAgent {
                 .build());
     }
 
-    private void openTask() {
+    private void openTask(double humanRate) {
         taskId = agentId + "-" + runId + "-t" + (++taskSeq);
         stepsLeft = kind.minSteps + random.nextInt(kind.maxSteps - kind.minSteps + 1);
-        boolean needsHuman = kind.humanCostMicros > 0 && random.nextDouble() < kind.humanRate;
+        boolean needsHuman = kind.humanCostMicros > 0 && random.nextDouble() < humanRate;
         interventions = needsHuman ? 1 : 0;
         humanStepAt = needsHuman ? random.nextInt(stepsLeft) : -1;
         step = 0;

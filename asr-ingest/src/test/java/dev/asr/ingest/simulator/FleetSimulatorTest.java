@@ -91,6 +91,52 @@ class FleetSimulatorTest {
         assertThat(asr.get(AgentKind.RESEARCH_SCOUT)).as("research scouts: reactive (%s)", asr).isLessThan(0.15);
     }
 
+    /** ASR (SPEC §1) of one agent over the tasks settled in [from, to). */
+    private static double asr(CollectingSink sink, String agent, Instant from, Instant to) {
+        Map<String, Long> taskSpend = new HashMap<>();
+        long spend = 0;
+        long autonomous = 0;
+        for (SpendEvent e : sink.spend) {
+            if (!e.getAgentId().equals(agent)) {
+                continue;
+            }
+            if (e.getTaskId() != null) {
+                taskSpend.merge(e.getTaskId(), e.getCostMicros(), Long::sum);
+            } else if (!e.getOccurredAt().isBefore(from) && e.getOccurredAt().isBefore(to)) {
+                spend += e.getCostMicros();
+            }
+        }
+        for (OutcomeEvent o : sink.outcomes) {
+            if (o.getAgentId().equals(agent) && !o.getOccurredAt().isBefore(from) && o.getOccurredAt().isBefore(to)) {
+                long cost = taskSpend.getOrDefault(o.getTaskId(), 0L);
+                spend += cost;
+                if (o.getStatus() == OutcomeStatus.SUCCEEDED && o.getHumanInterventions() == 0) {
+                    autonomous += cost;
+                }
+            }
+        }
+        return (double) autonomous / spend;
+    }
+
+    @Test
+    void scriptedDriftsMoveAcrossTheBandsOverTheirPeriod() {
+        CollectingSink sink = new CollectingSink();
+        FleetSimulator simulator = new FleetSimulator(new FleetSettings(10, 100, 5, "r1", true, java.time.Duration.ofMinutes(30)), sink,
+                Clock.systemUTC());
+        assertThat(simulator.agentIds()).contains("drift-degrading-01", "drift-improving-01", "drift-hovering-01");
+        for (int second = 0; second < 40 * 60; second++) {
+            simulator.steps(60, NOW.plusSeconds(second));
+        }
+        Instant early = NOW.plusSeconds(5 * 60);
+        Instant late = NOW.plusSeconds(32 * 60);
+        Instant end = NOW.plusSeconds(40 * 60);
+        assertThat(asr(sink, "drift-degrading-01", NOW, early)).as("degrading starts self-directed").isGreaterThanOrEqualTo(0.65);
+        assertThat(asr(sink, "drift-degrading-01", late, end)).as("and ends reactive").isLessThan(0.2);
+        assertThat(asr(sink, "drift-improving-01", NOW, early)).as("improving starts reactive").isLessThan(0.2);
+        assertThat(asr(sink, "drift-improving-01", late, end)).as("and ends self-directed").isGreaterThanOrEqualTo(0.65);
+        assertThat(asr(sink, "drift-hovering-01", NOW, end)).as("hovering stays at the boundary").isBetween(0.55, 0.65);
+    }
+
     @Test
     void refusesSettingsThatMakeNoFleet() {
         assertThatThrownBy(() -> new FleetSettings(0, 10, 1, "r")).hasMessageContaining("--agents must be at least 1");

@@ -1,0 +1,57 @@
+package dev.asr.ingest.gateway;
+
+import dev.asr.ingest.sdk.AsrClientSettings;
+import dev.asr.schemas.SettingValues;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Every setting of the HTTP gateway, typed, with its default.
+ *
+ * @param port where it listens ({@code asr.ingest.port}, 8080; 0 any free port)
+ * @param tokensFile the bearer tokens, hashed, and the fleets each may write ({@code
+ *     asr.ingest.tokens-file}; required by {@link IngestGateway#start(GatewaySettings)})
+ * @param maxBodyBytes larger bodies are refused with 413 ({@code asr.ingest.max-body}, 5MB)
+ * @param threads requests served at once, each on its own thread while it waits for Kafka; with
+ *     {@code maxBodyBytes} this bounds the memory bodies take ({@code asr.ingest.threads}, 32)
+ * @param maxClockSkew how far in the future {@code occurred_at} may be ({@code asr.max-clock-skew}, 5m)
+ * @param retryAfter the {@code Retry-After} of 429 and 503 answers ({@code asr.ingest.retry-after}, 5s)
+ * @param client how records reach Kafka: the SDK's settings, with short timeouts so a Kafka outage
+ *     becomes a 503 in seconds, not minutes ({@code asr.client.*}, Kafka producer keys)
+ */
+public record GatewaySettings(int port, Path tokensFile, int maxBodyBytes, int threads, Duration maxClockSkew, Duration retryAfter,
+        AsrClientSettings client) {
+
+    public GatewaySettings {
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("asr.ingest.port must be 0-65535, got " + port);
+        }
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("asr.ingest.max-body must be positive, got " + maxBodyBytes);
+        }
+    }
+
+    /** The same settings listening on another port. */
+    public GatewaySettings withPort(int newPort) {
+        return new GatewaySettings(newPort, tokensFile, maxBodyBytes, threads, maxClockSkew, retryAfter, client);
+    }
+
+    public static GatewaySettings from(Map<String, String> settings) {
+        String tokens = settings.get("asr.ingest.tokens-file");
+        Map<String, String> client = new HashMap<>(settings);
+        client.putIfAbsent("asr.client.when-full", "fail");
+        client.putIfAbsent("max.block.ms", "3000");
+        client.putIfAbsent("request.timeout.ms", "5000");
+        client.putIfAbsent("delivery.timeout.ms", "10000");
+        return new GatewaySettings(
+                SettingValues.integer(settings, "asr.ingest.port", 8080),
+                tokens == null || tokens.isBlank() ? null : Path.of(tokens.trim()),
+                (int) Math.min(Integer.MAX_VALUE - 8, SettingValues.bytes(settings, "asr.ingest.max-body", "5MB")),
+                SettingValues.integer(settings, "asr.ingest.threads", 32),
+                SettingValues.duration(settings, "asr.max-clock-skew", "5m"),
+                SettingValues.duration(settings, "asr.ingest.retry-after", "5s"),
+                AsrClientSettings.from(client));
+    }
+}

@@ -1,0 +1,354 @@
+package dev.asr.ingest.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.SpendEvent;
+import dev.asr.ingest.sdk.AsrClient;
+import dev.asr.ingest.sdk.BufferFullException;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.server.protocol.http.HttpContinue;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP gateway for agents that are not on the JVM: {@code POST /v1/spend} and {@code POST
+ * /v1/outcomes} take one JSON object, a JSON array or NDJSON, with the Avro field names.
+ *
+ * <p>Answers: 202 once Kafka acknowledged every accepted record (invalid ones are listed, by index,
+ * field and rule); 400 when no record is valid; 401 without a valid bearer token; 403 when a record
+ * names a fleet the token may not write (nothing is accepted then); 413 for a body over the limit;
+ * 429 when the buffer is full and 503 when Kafka does not acknowledge, both with {@code
+ * Retry-After}. Errors are JSON, never a stack trace.
+ *
+ * <p>A record without {@code event_id} gets one here; send your own to make retries safe (the
+ * pipeline counts an id once).
+ */
+public final class IngestGateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestGateway.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+
+    private final GatewaySettings settings;
+    private final Tokens tokens;
+    private final AsrClient client;
+    private final RecordParser parser;
+    private final Undertow server;
+    private final GracefulShutdownHandler shutdown = Handlers.gracefulShutdown(Handlers.httpContinueRead(this::handle));
+    private final byte[] openApi;
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+
+    private IngestGateway(GatewaySettings settings, Tokens tokens, Clock clock) {
+        this.settings = settings;
+        this.tokens = tokens;
+        this.client = AsrClient.create(settings.client());
+        this.parser = new RecordParser(settings.client().currency(), settings.maxClockSkew(), clock);
+        this.openApi = resource("/openapi.json");
+        this.server = Undertow.builder()
+                .addHttpListener(settings.port(), "0.0.0.0")
+                .setWorkerThreads(settings.threads())
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, drainLimit())
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 60_000)
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                .setHandler(shutdown)
+                .build();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            client.close();
+            throw new IllegalStateException("the ingest gateway cannot listen on port " + settings.port() + " (" + rootMessage(e)
+                    + "): free it, or set asr.ingest.port / --port", e);
+        }
+        log.info("ASR ingest gateway listening on port {}", port());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage();
+    }
+
+    /** Starts with the tokens of {@code asr.ingest.tokens-file}. */
+    public static IngestGateway start(GatewaySettings settings) {
+        if (settings.tokensFile() == null) {
+            throw new IllegalArgumentException("asr.ingest.tokens-file is not set: give a file of '<sha256 hex> <fleets>' lines"
+                    + " (asr ingest --new-token <fleets> makes one)");
+        }
+        return new IngestGateway(settings, Tokens.load(settings.tokensFile()), Clock.systemUTC());
+    }
+
+    /** For tests and the demo: tokens given, not read from a file. */
+    public static IngestGateway start(GatewaySettings settings, Tokens tokens) {
+        return new IngestGateway(settings, tokens, Clock.systemUTC());
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    public String url() {
+        return "http://localhost:" + port();
+    }
+
+    /** Records acknowledged by Kafka and answered 202; records refused as invalid. */
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    /**
+     * Every request runs on a worker thread, blocking: it reads the body, waits for Kafka's
+     * acknowledgement, answers. The worker pool ({@code asr.ingest.threads}) bounds the requests
+     * under way, and so the memory their bodies take.
+     */
+    private void handle(HttpServerExchange exchange) {
+        if (exchange.isInIoThread()) {
+            exchange.dispatch(this::handle);
+            return;
+        }
+        try {
+            String path = exchange.getRequestPath();
+            boolean spend = path.equals("/v1/spend");
+            if (spend || path.equals("/v1/outcomes")) {
+                if (!exchange.getRequestMethod().equals(Methods.POST)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+                    reply(exchange, 405, error(path + " takes POST"));
+                    return;
+                }
+                Tokens.Grant grant = authenticate(exchange);
+                if (grant == null) {
+                    exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
+                    reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
+                    return;
+                }
+                byte[] body = readBody(exchange);
+                if (body == null) {
+                    reply(exchange, 413, error("the body is larger than " + settings.maxBodyBytes() + " bytes (asr.ingest.max-body): split it"));
+                    return;
+                }
+                ingest(exchange, spend, grant, body);
+                return;
+            }
+            if (path.equals("/openapi.json") && exchange.getRequestMethod().equals(Methods.GET)) {
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                exchange.getResponseSender().send(ByteBuffer.wrap(openApi));
+                return;
+            }
+            if (path.equals("/healthz") || path.equals("/readyz")) {
+                reply(exchange, 200, JSON.createObjectNode().put("status", "ok"));
+                return;
+            }
+            reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json"));
+        } catch (IOException e) {
+            // The client went away or sent a broken stream: no one to answer; make sure the connection ends.
+            exchange.setPersistent(false);
+            reply(exchange, 400, error("could not read the request: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            fail(exchange, e);
+        }
+    }
+
+    /**
+     * The body, or null when it is over the limit. An oversized body is still read (and dropped) up
+     * to {@link #drainLimit()}, so the client gets the 413 rather than a reset connection.
+     */
+    private byte[] readBody(HttpServerExchange exchange) throws IOException {
+        int limit = settings.maxBodyBytes();
+        long declared = exchange.getRequestContentLength();
+        if (declared > limit && (declared > drainLimit() || HttpContinue.requiresContinueResponse(exchange))) {
+            exchange.setPersistent(false);
+            return null;
+        }
+        exchange.startBlocking();
+        InputStream in = exchange.getInputStream();
+        byte[] buffer = new byte[(int) Math.min(limit + 1L, declared >= 0 ? declared + 1 : 64 * 1024)];
+        int length = 0;
+        while (true) {
+            if (length == buffer.length) {
+                if (length > limit) {
+                    drain(in, exchange);
+                    return null;
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1L, buffer.length * 2L));
+            }
+            int read = in.read(buffer, length, buffer.length - length);
+            if (read < 0) {
+                return length > limit ? null : Arrays.copyOf(buffer, length);
+            }
+            length += read;
+        }
+    }
+
+    private void drain(InputStream in, HttpServerExchange exchange) throws IOException {
+        byte[] scratch = new byte[16 * 1024];
+        long total = settings.maxBodyBytes();
+        while (total <= drainLimit()) {
+            int read = in.read(scratch);
+            if (read < 0) {
+                return;
+            }
+            total += read;
+        }
+        exchange.setPersistent(false);
+    }
+
+    /** How much of an oversized body is read to answer 413 cleanly; past this the connection is closed. */
+    private long drainLimit() {
+        return Math.max(4L * settings.maxBodyBytes(), settings.maxBodyBytes() + (1L << 20));
+    }
+
+    private Tokens.Grant authenticate(HttpServerExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return tokens.find(header.substring(7).trim());
+    }
+
+    private void ingest(HttpServerExchange exchange, boolean spend, Tokens.Grant grant, byte[] body) {
+        RecordParser.Parsed parsed = spend ? parser.spend(body) : parser.outcomes(body);
+        Set<String> forbidden = new TreeSet<>();
+        for (SpecificRecord record : parsed.records()) {
+            String fleet = record instanceof SpendEvent s ? s.getFleet() : ((OutcomeEvent) record).getFleet();
+            if (!grant.mayWrite(fleet)) {
+                forbidden.add(fleet);
+            }
+        }
+        if (!forbidden.isEmpty()) {
+            reply(exchange, 403, error("this token may not write fleet(s) " + String.join(", ", forbidden)
+                    + "; nothing in this request was accepted. Use a token granted those fleets"));
+            return;
+        }
+        List<SpecificRecord> records = parsed.records();
+        if (records.isEmpty()) {
+            rejected.add(parsed.problems().size());
+            reply(exchange, 400, report(0, parsed.problems()));
+            return;
+        }
+        if (records.size() > settings.client().capacity()) {
+            reply(exchange, 413, error("this request holds " + records.size() + " records, more than the gateway buffers at once ("
+                    + settings.client().capacity() + ", asr.client.capacity): split it"));
+            return;
+        }
+        try {
+            client.sendAll(records).get(deliveryTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (BufferFullException e) {
+            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
+            reply(exchange, 429, error(e.getMessage()));
+            return;
+        } catch (ExecutionException e) {
+            unavailable(exchange, e.getCause());
+            return;
+        } catch (KafkaException | IllegalStateException | TimeoutException e) {
+            // IllegalStateException: the client closed, the gateway is stopping.
+            unavailable(exchange, e);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unavailable(exchange, e);
+            return;
+        }
+        accepted.add(records.size());
+        rejected.add(parsed.problems().size());
+        reply(exchange, 202, report(records.size(), parsed.problems()));
+    }
+
+    private void unavailable(HttpServerExchange exchange, Throwable failure) {
+        exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
+        reply(exchange, 503, error("Kafka did not acknowledge the records (" + failure.getClass().getSimpleName() + ": "
+                + failure.getMessage() + "). Nothing is lost on our side: retry the request; records with the same event_id count once"));
+    }
+
+    private static ObjectNode report(int accepted, List<RecordParser.Problem> problems) {
+        ObjectNode answer = JSON.createObjectNode().put("accepted", accepted).put("rejected", problems.size());
+        ArrayNode errors = answer.putArray("errors");
+        for (RecordParser.Problem problem : problems.subList(0, Math.min(problems.size(), 100))) {
+            ObjectNode item = errors.addObject().put("index", problem.index());
+            if (problem.field() != null) {
+                item.put("field", problem.field());
+            }
+            item.put("error", problem.error());
+        }
+        return answer;
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("error", message);
+    }
+
+    private void fail(HttpServerExchange exchange, Exception e) {
+        log.warn("Unexpected error answering {} {}: {}", exchange.getRequestMethod(), exchange.getRequestPath(), e.toString());
+        reply(exchange, 500, error("internal error: " + e.getClass().getSimpleName() + "; the request was not accepted, retry it"));
+    }
+
+    private static void reply(HttpServerExchange exchange, int status, ObjectNode body) {
+        if (exchange.isResponseStarted()) {
+            return;
+        }
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(body.toString() + "\n", StandardCharsets.UTF_8);
+    }
+
+    private long deliveryTimeoutMillis() {
+        Object configured = settings.client().kafka().get("delivery.timeout.ms");
+        return configured == null ? 120_000 : Long.parseLong(configured.toString().trim());
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = IngestGateway.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the build");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops taking requests, lets those under way get their answer (up to the delivery timeout), then stops. */
+    @Override
+    public void close() {
+        shutdown.shutdown();
+        try {
+            shutdown.awaitShutdown(deliveryTimeoutMillis() + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop();
+        client.close();
+    }
+}

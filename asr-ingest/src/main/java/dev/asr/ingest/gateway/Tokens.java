@@ -1,0 +1,94 @@
+package dev.asr.ingest.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Bearer tokens, stored as SHA-256 hashes, each allowed to write some fleets ({@code *}: any).
+ *
+ * <p>File format, one token per line: {@code <sha256 hex of the token> <fleet>[,<fleet>...]}, with
+ * {@code #} comments. {@code asr ingest --new-token <fleets>} makes a token and prints its line. The tokens
+ * themselves are never stored, logged or echoed.
+ */
+public final class Tokens {
+
+    /** What a token may do. */
+    public record Grant(byte[] hash, Set<String> fleets) {
+        public boolean mayWrite(String fleet) {
+            return fleets.contains("*") || fleets.contains(fleet);
+        }
+    }
+
+    private final List<Grant> grants;
+
+    private Tokens(List<Grant> grants) {
+        this.grants = List.copyOf(grants);
+    }
+
+    public static Tokens of(List<Grant> grants) {
+        return new Tokens(grants);
+    }
+
+    public static Tokens load(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("tokens file " + file.toAbsolutePath() + " does not exist: check asr.ingest.tokens-file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tokens file " + file + ": " + e.getMessage(), e);
+        }
+        List<Grant> grants = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] parts = line.split("\\s+");
+            if (parts.length != 2 || !parts[0].matches("[0-9a-fA-F]{64}")) {
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected '<sha256 hex> <fleet>[,<fleet>...]'"
+                        + " (asr ingest --new-token <fleets> prints one)");
+            }
+            grants.add(new Grant(HexFormat.of().parseHex(parts[0]), Set.of(parts[1].split(","))));
+        }
+        if (grants.isEmpty()) {
+            throw new IllegalArgumentException("tokens file " + file + " grants no token: add '<sha256 hex> <fleets>' lines");
+        }
+        return new Tokens(grants);
+    }
+
+    /** The grant of a presented token, or null. Compares hashes in constant time. */
+    public Grant find(String token) {
+        byte[] hash = hash(token);
+        Grant found = null;
+        for (Grant grant : grants) {
+            if (MessageDigest.isEqual(grant.hash(), hash)) {
+                found = grant;
+            }
+        }
+        return found;
+    }
+
+    public static byte[] hash(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** The tokens-file line granting {@code token} the fleets. */
+    public static String line(String token, String fleets) {
+        return HexFormat.of().formatHex(hash(token)) + " " + fleets;
+    }
+}

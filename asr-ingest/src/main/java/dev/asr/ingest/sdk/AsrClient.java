@@ -1,0 +1,263 @@
+package dev.asr.ingest.sdk;
+
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.SpendEvent;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.SchemaRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Reports agents' spend and outcomes to the ASR topics: one per process, shared by every thread.
+ *
+ * <p>Sends are asynchronous and batched by an idempotent producer ({@code acks=all}); each returns a
+ * future completed when Kafka has acknowledged the event. At most {@link AsrClientSettings#capacity}
+ * events are in flight: past that a send waits or fails, as configured. {@link #flush()} waits for
+ * everything sent so far; {@link #close()} flushes first, so nothing a send accepted is lost.
+ *
+ * <pre>{@code
+ * try (AsrClient asr = AsrClient.create(AsrClientSettings.of("kafka:9092", RegistrySettings.from(...)))) {
+ *     AgentReporter agent = asr.agent("support-bot-7", "support");
+ *     try (TaskReport task = agent.startTask()) {
+ *         task.inference("gpt-4.1-mini", 1_800, 240, 1_100);   // micros
+ *         task.toolCall("crm-lookup", 300);
+ *         task.succeed(4_000_000, 0);                           // value in micros, no human stepped in
+ *     }
+ * }
+ * }</pre>
+ */
+public final class AsrClient implements AutoCloseable {
+
+    private final AsrClientSettings settings;
+    private final SchemaRegistry registry;
+    private final Topics topics;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Semaphore room;
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder acknowledged = new LongAdder();
+    private final LongAdder spendAcknowledged = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private AsrClient(AsrClientSettings settings) {
+        this.settings = settings;
+        this.registry = settings.registry().open();
+        this.topics = Topics.create(settings.topics(), registry);
+        Map<String, Object> config = new HashMap<>(settings.kafka());
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "asr-client");
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        this.room = new Semaphore(settings.capacity());
+    }
+
+    public static AsrClient create(AsrClientSettings settings) {
+        return new AsrClient(settings);
+    }
+
+    /** Reports for one agent. */
+    public AgentReporter agent(String agentId, String fleet) {
+        return new AgentReporter(this, agentId, fleet);
+    }
+
+    AsrClientSettings settings() {
+        return settings;
+    }
+
+    /** Sends a spend event as it is; completes when Kafka acknowledged it. */
+    public CompletableFuture<Void> send(SpendEvent event) {
+        return dispatch(List.of(record(event)));
+    }
+
+    /** Sends an outcome event as it is; completes when Kafka acknowledged it. */
+    public CompletableFuture<Void> send(OutcomeEvent event) {
+        return dispatch(List.of(record(event)));
+    }
+
+    /**
+     * Sends a batch all or nothing: room for every event is taken first, so a full buffer refuses
+     * the whole batch ({@link BufferFullException}) and no event of it is sent. Completes when Kafka
+     * acknowledged them all, or exceptionally when one failed.
+     */
+    public CompletableFuture<Void> sendAll(List<? extends SpecificRecord> events) {
+        if (events.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<Outgoing> records = new ArrayList<>(events.size());
+        for (SpecificRecord event : events) {
+            records.add(record(event));
+        }
+        return dispatch(records);
+    }
+
+    /** An event serialized for its topic, before it takes room in the buffer. */
+    private record Outgoing(ProducerRecord<String, byte[]> record, boolean spend) {}
+
+    private Outgoing record(SpecificRecord event) {
+        if (event instanceof SpendEvent spend) {
+            return new Outgoing(new ProducerRecord<>(topics.spend().name(), null, spend.getOccurredAt().toEpochMilli(), spend.getAgentId(),
+                    topics.spend().valueSerde().serializer().serialize(topics.spend().name(), spend)), true);
+        }
+        if (event instanceof OutcomeEvent outcome) {
+            return new Outgoing(new ProducerRecord<>(topics.outcomes().name(), null, outcome.getOccurredAt().toEpochMilli(),
+                    outcome.getAgentId(), topics.outcomes().valueSerde().serializer().serialize(topics.outcomes().name(), outcome)), false);
+        }
+        throw new IllegalArgumentException("not an ASR input event: " + (event == null ? "null" : event.getClass().getName()));
+    }
+
+    /**
+     * Takes room for the records and hands them to the producer. Runs under the read side of the
+     * lifecycle lock, so {@link #close()} waits for every send that got past the closed check.
+     */
+    private CompletableFuture<Void> dispatch(List<Outgoing> records) {
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this AsrClient is closed");
+            }
+            acquire(records.size());
+            CompletableFuture<?>[] sent = new CompletableFuture<?>[records.size()];
+            for (int i = 0; i < sent.length; i++) {
+                sent[i] = produce(records.get(i));
+            }
+            return sent.length == 1 ? castVoid(sent[0]) : CompletableFuture.allOf(sent);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<Void> castVoid(CompletableFuture<?> future) {
+        return (CompletableFuture<Void>) future;
+    }
+
+    private CompletableFuture<Void> produce(Outgoing outgoing) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        accepted.increment();
+        try {
+            producer.send(outgoing.record(), (metadata, error) -> {
+                room.release();
+                if (error == null) {
+                    acknowledged.increment();
+                    if (outgoing.spend()) {
+                        spendAcknowledged.increment();
+                    }
+                    done.complete(null);
+                } else {
+                    failed.increment();
+                    lastFailure.set(error);
+                    done.completeExceptionally(error);
+                }
+            });
+        } catch (KafkaException e) {
+            room.release();
+            failed.increment();
+            lastFailure.set(e);
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private void acquire(int events) {
+        if (events > settings.capacity()) {
+            throw new BufferFullException("a batch of " + events + " events cannot fit a buffer of " + settings.capacity()
+                    + ": send smaller batches, or raise asr.client.capacity");
+        }
+        if (settings.whenFull() == AsrClientSettings.WhenFull.FAIL) {
+            if (!room.tryAcquire(events)) {
+                throw full();
+            }
+            return;
+        }
+        try {
+            if (!room.tryAcquire(events, settings.blockTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw full();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BufferFullException("interrupted while waiting for room in the ASR client's buffer");
+        }
+    }
+
+    private BufferFullException full() {
+        return new BufferFullException(settings.capacity() + " events are waiting for Kafka to acknowledge them"
+                + (settings.whenFull() == AsrClientSettings.WhenFull.BLOCK ? " (waited " + settings.blockTimeout() + ")" : "")
+                + ": Kafka is slow or unreachable. Retry later, or raise asr.client.capacity");
+    }
+
+    /** Waits until every event sent so far is acknowledged or has failed. */
+    public void flush() {
+        producer.flush();
+    }
+
+    /** Events accepted by {@code send}, acknowledged by Kafka, and failed after the producer's retries. */
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    public long acknowledged() {
+        return acknowledged.sum();
+    }
+
+    /** Of {@link #acknowledged()}, the spend events (the rest are outcomes). */
+    public long spendAcknowledged() {
+        return spendAcknowledged.sum();
+    }
+
+    public long failed() {
+        return failed.sum();
+    }
+
+    /** Events sent but not yet acknowledged or failed. */
+    public int inFlight() {
+        return settings.capacity() - room.availablePermits();
+    }
+
+    public Exception lastFailure() {
+        return lastFailure.get();
+    }
+
+    /**
+     * Stops taking events, waits for sends already under way, flushes, then closes: every event a
+     * send accepted is acknowledged or failed before this returns. Later sends throw {@link
+     * IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        Lock lock = lifecycle.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        producer.flush();
+        producer.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,316 @@
+package dev.asr.ingest.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asr.embedded.testing.TestKafka;
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.SpendEvent;
+import dev.asr.ingest.testing.TopicContents;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
+
+/** The gateway on a real broker, spoken to by a real HTTP client: every answer of the contract. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IngestGatewayIntegrationTest {
+
+    static final String SUPPORT_TOKEN = "tok-support-" + UUID.randomUUID();
+    static final String ANY_TOKEN = "tok-any-" + UUID.randomUUID();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private Path directory;
+    private SchemaRegistry registry;
+    private Topics topics;
+    private IngestGateway gateway;
+    private String bootstrap;
+
+    @BeforeAll
+    void start() throws Exception {
+        bootstrap = TestKafka.bootstrapServers();
+        directory = TestKafka.temporaryDirectory("asr-gateway-it-");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TopicNames names = new TopicNames("gw-spend-" + run, "gw-outcomes-" + run, "gw-m-" + run, "gw-t-" + run, "gw-d-" + run);
+        registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
+        topics = Topics.create(names, registry);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            new TopicProvisioner(admin).ensure(topics, 2, (short) 1);
+        }
+        Path tokens = directory.resolve("tokens");
+        Files.writeString(tokens, "# test tokens\n" + Tokens.line(SUPPORT_TOKEN, "support") + "\n" + Tokens.line(ANY_TOKEN, "*") + "\n");
+        captureLogs();
+        gateway = IngestGateway.start(GatewaySettings.from(settings(directory, bootstrap, names, tokens)));
+    }
+
+    static Map<String, String> settings(Path directory, String bootstrap, TopicNames names, Path tokens) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", bootstrap);
+        settings.put("schema.registry.url", RegistrySettings.EMBEDDED_PREFIX + directory.resolve("schemas"));
+        settings.put("asr.topic.spend", names.spend());
+        settings.put("asr.topic.outcomes", names.outcomes());
+        settings.put("asr.ingest.port", "0");
+        settings.put("asr.ingest.tokens-file", tokens.toString());
+        settings.put("asr.ingest.max-body", "64KB");
+        settings.put("asr.client.capacity", "1000");
+        return settings;
+    }
+
+    private void captureLogs() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ((Logger) LoggerFactory.getLogger("dev.asr")).setLevel(Level.DEBUG);
+        ((Logger) LoggerFactory.getLogger("io.undertow")).setLevel(Level.DEBUG);
+        logs.start();
+        root.addAppender(logs);
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+        registry.close();
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger("dev.asr")).setLevel(Level.INFO);
+        ((Logger) LoggerFactory.getLogger("io.undertow")).setLevel(null);
+        TestKafka.deleteRecursively(directory);
+    }
+
+    static String spend(String eventId, String fleet, long cost) {
+        return "{\"event_id\":\"" + eventId + "\",\"agent_id\":\"bot-" + fleet + "\",\"fleet\":\"" + fleet + "\",\"task_id\":\"t-" + eventId
+                + "\",\"kind\":\"INFERENCE\",\"cost_micros\":" + cost + ",\"input_tokens\":900,\"output_tokens\":120,\"model\":\"m\","
+                + "\"occurred_at\":\"" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + "\"}";
+    }
+
+    static String outcome(String eventId, String fleet) {
+        return "{\"event_id\":\"" + eventId + "\",\"agent_id\":\"bot-" + fleet + "\",\"fleet\":\"" + fleet + "\",\"task_id\":\"t-" + eventId
+                + "\",\"status\":\"SUCCEEDED\",\"value_micros\":2500000,\"human_interventions\":1}";
+    }
+
+    HttpResponse<String> post(String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.url() + path)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> response) throws Exception {
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void acceptsAnObjectAnArrayAndNdjsonAndWritesThemDecodable() throws Exception {
+        String prefix = "good-" + UUID.randomUUID() + "-";
+        HttpResponse<String> one = post("/v1/spend", SUPPORT_TOKEN, spend(prefix + 1, "support", 1500));
+        HttpResponse<String> array = post("/v1/spend", SUPPORT_TOKEN, "[" + spend(prefix + 2, "support", 10) + "," + spend(prefix + 3, "support", 0) + "]");
+        HttpResponse<String> ndjson = post("/v1/outcomes", SUPPORT_TOKEN, outcome(prefix + 4, "support") + "\n" + outcome(prefix + 5, "support") + "\n");
+
+        assertThat(one.statusCode()).isEqualTo(202);
+        assertThat(json(one).get("accepted").asInt()).isEqualTo(1);
+        assertThat(json(array).get("accepted").asInt()).isEqualTo(2);
+        assertThat(ndjson.statusCode()).isEqualTo(202);
+        assertThat(json(ndjson).get("accepted").asInt()).isEqualTo(2);
+        assertThat(json(ndjson).get("rejected").asInt()).isZero();
+
+        // 202 came after Kafka's acknowledgement: the records are there now, no waiting.
+        Map<String, SpendEvent> spend = TopicContents.byId(mine(TopicContents.read(bootstrap, topics.spend()), prefix, SpendEvent::getEventId),
+                SpendEvent::getEventId);
+        Map<String, OutcomeEvent> outcomes = TopicContents.byId(
+                mine(TopicContents.read(bootstrap, topics.outcomes()), prefix, OutcomeEvent::getEventId), OutcomeEvent::getEventId);
+        assertThat(spend).containsOnlyKeys(prefix + 1, prefix + 2, prefix + 3);
+        assertThat(outcomes).containsOnlyKeys(prefix + 4, prefix + 5);
+        SpendEvent first = spend.get(prefix + 1);
+        assertThat(first.getCostMicros()).isEqualTo(1500);
+        assertThat(first.getInputTokens()).isEqualTo(900);
+        assertThat(first.getFleet()).isEqualTo("support");
+        assertThat(first.getCurrency()).isEqualTo("USD");
+        assertThat(outcomes.get(prefix + 4).getValueMicros()).isEqualTo(2_500_000);
+        assertThat(outcomes.get(prefix + 4).getHumanInterventions()).isEqualTo(1);
+        for (ConsumerRecord<String, SpendEvent> record : TopicContents.read(bootstrap, topics.spend())) {
+            assertThat(record.key()).as("keyed by agent").isEqualTo(record.value().getAgentId());
+            assertThat(record.timestamp()).as("timestamped with the event time").isEqualTo(record.value().getOccurredAt().toEpochMilli());
+        }
+    }
+
+    static <V> List<ConsumerRecord<String, V>> mine(List<ConsumerRecord<String, V>> records, String prefix,
+            java.util.function.Function<V, String> id) {
+        return records.stream().filter(r -> id.apply(r.value()).startsWith(prefix)).toList();
+    }
+
+    @Test
+    void acceptsTheValidRecordsOfABatchAndNamesTheRest() throws Exception {
+        String prefix = "mixed-" + UUID.randomUUID() + "-";
+        String body = String.join("\n", spend(prefix + 0, "support", 5), spend(prefix + 1, "support", -5),
+                spend(prefix + 2, "support", 7).replace("\"kind\":\"INFERENCE\"", "\"kind\":\"LUNCH\""), spend(prefix + 3, "support", 9));
+        HttpResponse<String> response = post("/v1/spend", SUPPORT_TOKEN, body);
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        JsonNode report = json(response);
+        assertThat(report.get("accepted").asInt()).isEqualTo(2);
+        assertThat(report.get("rejected").asInt()).isEqualTo(2);
+        assertThat(report.get("errors").get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(report.get("errors").get(0).get("field").asText()).isEqualTo("cost_micros");
+        assertThat(report.get("errors").get(0).get("error").asText()).isEqualTo("cost_micros is -5; it must be >= 0");
+        assertThat(report.get("errors").get(1).get("index").asInt()).isEqualTo(2);
+        assertThat(report.get("errors").get(1).get("error").asText()).contains("kind is 'LUNCH'", "INFERENCE");
+        assertThat(TopicContents.byId(mine(TopicContents.read(bootstrap, topics.spend()), prefix, SpendEvent::getEventId),
+                SpendEvent::getEventId)).containsOnlyKeys(prefix + 0, prefix + 3);
+    }
+
+    @Test
+    void answers400WhenNothingIsValid() throws Exception {
+        HttpResponse<String> invalid = post("/v1/spend", SUPPORT_TOKEN, "{\"agent_id\":\"a\",\"fleet\":\"support\"}");
+        assertThat(invalid.statusCode()).isEqualTo(400);
+        assertThat(json(invalid).get("accepted").asInt()).isZero();
+        assertThat(json(invalid).get("errors").get(0).get("error").asText()).isEqualTo("kind is required; it must be one of"
+                + " [INFERENCE, TOOL_CALL, TRANSACTION, HUMAN, IDLE, OVERHEAD]");
+
+        HttpResponse<String> notJson = post("/v1/outcomes", SUPPORT_TOKEN, "status=SUCCEEDED");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson).get("errors").get(0).get("error").asText()).contains("not valid JSON at line 1");
+
+        HttpResponse<String> empty = post("/v1/outcomes", SUPPORT_TOKEN, "");
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(json(empty).get("errors").get(0).get("error").asText()).contains("the body is empty");
+    }
+
+    @Test
+    void answers401WithoutAKnownBearerToken() throws Exception {
+        for (String token : new String[] {null, "", "not-a-token", SUPPORT_TOKEN + "x"}) {
+            HttpResponse<String> response = post("/v1/spend", token, spend("e", "support", 1));
+            assertThat(response.statusCode()).as("token %s", token).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"asr\"");
+            assertThat(json(response).get("error").asText()).contains("Authorization: Bearer");
+        }
+        HttpResponse<String> basic = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("u:" + SUPPORT_TOKEN).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(spend("e", "support", 1))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(basic.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void refusesAWholeRequestWithARecordOfAnotherFleet() throws Exception {
+        String prefix = "cross-" + UUID.randomUUID() + "-";
+        HttpResponse<String> response = post("/v1/spend", SUPPORT_TOKEN,
+                "[" + spend(prefix + 1, "support", 1) + "," + spend(prefix + 2, "sales", 1) + "," + spend(prefix + 3, "billing", 1) + "]");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(json(response).get("error").asText()).contains("may not write fleet(s) billing, sales", "nothing in this request was accepted");
+        HttpResponse<String> outcome = post("/v1/outcomes", SUPPORT_TOKEN, outcome(prefix + 4, "sales"));
+        assertThat(outcome.statusCode()).isEqualTo(403);
+        assertThat(mine(TopicContents.read(bootstrap, topics.spend()), prefix, SpendEvent::getEventId)).isEmpty();
+        assertThat(mine(TopicContents.read(bootstrap, topics.outcomes()), prefix, OutcomeEvent::getEventId)).isEmpty();
+
+        HttpResponse<String> any = post("/v1/spend", ANY_TOKEN, spend(prefix + 5, "sales", 1));
+        assertThat(any.statusCode()).as("a '*' token writes any fleet").isEqualTo(202);
+    }
+
+    @Test
+    void answers413ForABodyOverTheLimitDeclaredOrStreamed() throws Exception {
+        StringBuilder big = new StringBuilder("[");
+        while (big.length() < 70 * 1024) {
+            big.append(spend("big-" + big.length(), "support", 1)).append(',');
+        }
+        big.setCharAt(big.length() - 1, ']');
+        HttpResponse<String> declared = post("/v1/spend", SUPPORT_TOKEN, big.toString());
+        assertThat(declared.statusCode()).isEqualTo(413);
+        assertThat(json(declared).get("error").asText()).contains("larger than 65536 bytes", "asr.ingest.max-body", "split it");
+
+        byte[] bytes = big.toString().getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
+                .header("Authorization", "Bearer " + SUPPORT_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).isEqualTo(413);
+
+        HttpResponse<String> fine = post("/v1/spend", SUPPORT_TOKEN, spend("after-413-" + UUID.randomUUID(), "support", 1));
+        assertThat(fine.statusCode()).as("the gateway serves on").isEqualTo(202);
+    }
+
+    @Test
+    void answersOtherMethodsAndPathsWithJson() throws Exception {
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).contains("POST");
+        assertThat(json(get).get("error").asText()).contains("takes POST");
+        HttpResponse<String> unknown = post("/v2/spend", SUPPORT_TOKEN, "{}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("error").asText()).contains("POST /v1/spend");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void servesAnOpenApiDocumentWhoseRecordsAreTheAvroSchemas() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/openapi.json")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode document = json(response);
+        assertThat(document.get("openapi").asText()).startsWith("3.");
+        assertThat(document.get("paths").has("/v1/spend")).isTrue();
+        assertThat(document.get("paths").has("/v1/outcomes")).isTrue();
+        assertThat(document.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        for (Schema avro : List.of(SpendEvent.getClassSchema(), OutcomeEvent.getClassSchema())) {
+            JsonNode schema = document.at("/components/schemas/" + avro.getName());
+            TreeSet<String> documented = new TreeSet<>();
+            schema.get("properties").fieldNames().forEachRemaining(documented::add);
+            TreeSet<String> fields = new TreeSet<>();
+            avro.getFields().forEach(field -> fields.add(field.name()));
+            assertThat(documented).as(avro.getName() + " properties").isEqualTo(fields);
+            for (JsonNode required : schema.get("required")) {
+                assertThat(fields).contains(required.asText());
+            }
+        }
+        for (String status : List.of("202", "400", "401", "403", "413", "429", "503")) {
+            assertThat(document.at("/paths/~1v1~1spend/post/responses").has(status)).as("documents " + status).isTrue();
+            assertThat(document.at("/paths/~1v1~1outcomes/post/responses").has(status)).as("documents " + status).isTrue();
+        }
+    }
+
+    @Test
+    void neverLogsATokenNorTheBody() throws Exception {
+        post("/v1/spend", SUPPORT_TOKEN, spend("log-" + UUID.randomUUID(), "support", 1));
+        post("/v1/spend", SUPPORT_TOKEN, "{broken");
+        post("/v1/spend", SUPPORT_TOKEN + "-wrong", "{}");
+        post("/v1/spend", SUPPORT_TOKEN, spend("log-" + UUID.randomUUID(), "sales", 1));
+        List<String> messages = new ArrayList<>();
+        for (ILoggingEvent event : logs.list) {
+            messages.add(event.getFormattedMessage());
+        }
+        assertThat(messages).as("something was logged at DEBUG, or this test proves nothing").isNotEmpty();
+        assertThat(messages).noneMatch(message -> message.contains("tok-support") || message.contains("tok-any"));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.asr.ingest.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.OutcomeStatus;
+import dev.asr.event.SpendEvent;
+import dev.asr.event.SpendKind;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class RecordParserTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-26T09:00:00Z");
+    private static final String GOOD_SPEND = "{\"event_id\":\"e1\",\"agent_id\":\"bot-1\",\"fleet\":\"support\",\"task_id\":\"t1\","
+            + "\"kind\":\"INFERENCE\",\"cost_micros\":1500,\"input_tokens\":1200,\"output_tokens\":300,\"model\":\"gpt-4.1-mini\","
+            + "\"occurred_at\":\"2026-11-26T08:59:00Z\",\"attributes\":{\"region\":\"eu\"}}";
+    private static final String GOOD_OUTCOME = "{\"event_id\":\"o1\",\"agent_id\":\"bot-1\",\"fleet\":\"support\",\"task_id\":\"t1\","
+            + "\"status\":\"SUCCEEDED\",\"value_micros\":4000000,\"human_interventions\":0,\"occurred_at\":1795683540000}";
+
+    private final RecordParser parser = new RecordParser("USD", Duration.ofMinutes(5), Clock.fixed(NOW, ZoneOffset.UTC));
+
+    private RecordParser.Parsed spend(String body) {
+        return parser.spend(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsEveryFieldOfASpendRecord() {
+        RecordParser.Parsed parsed = spend(GOOD_SPEND);
+        assertThat(parsed.problems()).isEmpty();
+        SpendEvent event = (SpendEvent) parsed.records().get(0);
+        assertThat(event).isEqualTo(SpendEvent.newBuilder().setEventId("e1").setAgentId("bot-1").setFleet("support").setTaskId("t1")
+                .setKind(SpendKind.INFERENCE).setCostMicros(1500).setCurrency("USD").setInputTokens(1200).setOutputTokens(300)
+                .setModel("gpt-4.1-mini").setTool(null).setOccurredAt(Instant.parse("2026-11-26T08:59:00Z"))
+                .setAttributes(Map.of("region", "eu")).build());
+    }
+
+    @Test
+    void readsAnOutcomeWithEpochMillis() {
+        RecordParser.Parsed parsed = parser.outcomes(GOOD_OUTCOME.getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed.problems()).isEmpty();
+        OutcomeEvent event = (OutcomeEvent) parsed.records().get(0);
+        assertThat(event.getStatus()).isEqualTo(OutcomeStatus.SUCCEEDED);
+        assertThat(event.getValueMicros()).isEqualTo(4_000_000);
+        assertThat(event.getOccurredAt()).isEqualTo(Instant.ofEpochMilli(1795683540000L));
+    }
+
+    @Test
+    void fillsInWhatASenderMayLeaveOut() {
+        RecordParser.Parsed parsed = spend("{\"agent_id\":\"a\",\"fleet\":\"f\",\"kind\":\"IDLE\",\"cost_micros\":0}");
+        SpendEvent event = (SpendEvent) parsed.records().get(0);
+        assertThat(event.getEventId()).hasSize(36);
+        assertThat(event.getOccurredAt()).isEqualTo(NOW);
+        assertThat(event.getCurrency()).isEqualTo("USD");
+        assertThat(event.getTaskId()).isNull();
+        assertThat(event.getInputTokens()).isZero();
+        assertThat(event.getAttributes()).isEmpty();
+    }
+
+    @Test
+    void takesAnArrayOrNdjson() {
+        assertThat(spend("[" + GOOD_SPEND + "," + GOOD_SPEND + "]").records()).hasSize(2);
+        assertThat(spend(GOOD_SPEND + "\n" + GOOD_SPEND + "\n" + GOOD_SPEND + "\n").records()).hasSize(3);
+        assertThat(spend("[]").records()).isEmpty();
+    }
+
+    @Test
+    void keepsTheGoodRecordsOfABatchAndNamesTheBadOnesByIndex() {
+        String bad = GOOD_SPEND.replace("\"cost_micros\":1500", "\"cost_micros\":-5");
+        RecordParser.Parsed parsed = spend(GOOD_SPEND + "\n" + bad + "\n" + GOOD_SPEND);
+        assertThat(parsed.records()).hasSize(2);
+        assertThat(parsed.problems()).containsExactly(new RecordParser.Problem(1, "cost_micros", "cost_micros is -5; it must be >= 0"));
+    }
+
+    /** One row per bad-input class: what is changed in a good record, the field blamed, and words the error must hold. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            missing agent_id        | "agent_id":"bot-1",            |                              | agent_id    | is required
+            blank fleet             | "fleet":"support"              | "fleet":"  "                 | fleet       | non-empty string
+            agent_id not a string   | "agent_id":"bot-1"             | "agent_id":7                 | agent_id    | non-empty string
+            unknown kind            | "kind":"INFERENCE"             | "kind":"inference"           | kind        | one of [INFERENCE, TOOL_CALL
+            negative cost           | "cost_micros":1500             | "cost_micros":-1             | cost_micros | must be >= 0
+            fractional cost         | "cost_micros":1500             | "cost_micros":1.5            | cost_micros | whole number
+            cost as text            | "cost_micros":1500             | "cost_micros":"1500"         | cost_micros | whole number
+            cost too large          | "cost_micros":1500             | "cost_micros":99999999999999999999 | cost_micros | whole number
+            missing cost            | "cost_micros":1500,            |                              | cost_micros | is required
+            currency mismatch       | "model"                        | "currency":"EUR","model"     | currency    | counts in USD
+            future timestamp        | "2026-11-26T08:59:00Z"         | "2026-11-26T09:06:00Z"       | occurred_at | in the future
+            timestamp not a time    | "2026-11-26T08:59:00Z"         | "yesterday"                  | occurred_at | ISO-8601
+            timestamp before 1970   | "2026-11-26T08:59:00Z"         | "1969-12-31T23:59:59Z"       | occurred_at | before 1970
+            unknown field           | "model"                        | "cost":1,"model"             | cost        | not a field of this record
+            nested object field     | "model":"gpt-4.1-mini"         | "model":{"name":"x"}         | model       | not an object
+            array field             | "model":"gpt-4.1-mini"         | "model":["x"]                | model       | not an array
+            attribute not a string  | {"region":"eu"}                | {"region":1}                 | attributes.region | must be strings
+            """)
+    void rejectsEachBadInputClass(String name, String replace, String with, String field, String words) {
+        String body = GOOD_SPEND.replace(replace, with == null ? "" : with);
+        assertThat(body).as("the case must change the record").isNotEqualTo(GOOD_SPEND);
+        RecordParser.Parsed parsed = spend(body + "\n" + GOOD_SPEND);
+        assertThat(parsed.records()).as("the good record after it is kept").hasSize(1);
+        assertThat(parsed.problems()).hasSize(1);
+        RecordParser.Problem problem = parsed.problems().get(0);
+        assertThat(problem.index()).isZero();
+        assertThat(problem.field()).isEqualTo(field);
+        assertThat(problem.error()).contains(words);
+    }
+
+    @Test
+    void anOutcomeNeedsItsTaskAndAValidStatus() {
+        RecordParser.Parsed parsed = parser.outcomes(("{\"agent_id\":\"a\",\"fleet\":\"f\",\"status\":\"SUCCEEDED\"}\n"
+                + "{\"agent_id\":\"a\",\"fleet\":\"f\",\"task_id\":\"t\",\"status\":\"DONE\"}\n"
+                + "{\"agent_id\":\"a\",\"fleet\":\"f\",\"task_id\":\"t\",\"status\":\"FAILED\",\"human_interventions\":3000000000}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed.records()).isEmpty();
+        assertThat(parsed.problems()).extracting(RecordParser.Problem::index, RecordParser.Problem::field)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "task_id"), org.assertj.core.groups.Tuple.tuple(1, "status"),
+                        org.assertj.core.groups.Tuple.tuple(2, "human_interventions"));
+        assertThat(parsed.problems().get(1).error()).contains("'DONE'", "SUCCEEDED, FAILED, ABANDONED");
+    }
+
+    @Test
+    void aRecordThatIsNotAnObjectIsNamed() {
+        RecordParser.Parsed parsed = spend("[" + GOOD_SPEND + ", 42, \"text\", [1], null]");
+        assertThat(parsed.records()).hasSize(1);
+        assertThat(parsed.problems()).extracting(RecordParser.Problem::index).containsExactly(1, 2, 3, 4);
+        assertThat(parsed.problems().get(0).error()).isEqualTo("record 1 is a number, not a JSON object");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIsRefusedWhole() {
+        RecordParser.Parsed parsed = spend(GOOD_SPEND + "\n{\"agent_id\": \n" + GOOD_SPEND);
+        assertThat(parsed.records()).as("a broken body cannot be split reliably").isEmpty();
+        assertThat(parsed.problems()).hasSize(1);
+        assertThat(parsed.problems().get(0).error()).contains("not valid JSON at line 3", "(record 1)", "Nothing in it was accepted");
+    }
+
+    @Test
+    void emptyBodiesAndTrailingDataAreNamed() {
+        assertThat(spend("").problems().get(0).error()).contains("the body is empty");
+        assertThat(spend("  \n ").problems().get(0).error()).contains("the body is empty");
+        assertThat(spend("[" + GOOD_SPEND + "] {}").problems().get(0).error()).contains("more after the JSON array");
+        assertThat(spend("\u00ff\u00fe garbage").problems().get(0).error()).contains("not valid JSON");
+    }
+
+    @Test
+    void deepNestingIsRefusedNotFollowed() {
+        RecordParser.Parsed parsed = spend("[".repeat(5000) + "]".repeat(5000));
+        assertThat(parsed.records()).isEmpty();
+        assertThat(parsed.problems()).isNotEmpty();
+    }
+}
