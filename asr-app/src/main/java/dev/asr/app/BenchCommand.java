@@ -1,6 +1,7 @@
 package dev.asr.app;
 
 import dev.asr.app.bench.ExporterBenchmark;
+import dev.asr.app.bench.GatewayBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class})
+        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -69,6 +70,35 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return new ExporterBenchmark(agents, scrapes, spec.commandLine().getOut()).run() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "gateway", mixinStandardHelpOptions = true,
+            description = "Throughput of the HTTP ingest gateway with batched NDJSON over loopback (202 after Kafka's ack), then latency at"
+                    + " a fixed rate.")
+    static final class Gateway implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--duration", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).")
+        java.time.Duration duration = java.time.Duration.ofSeconds(20);
+
+        @Option(names = "--batch", description = "Events per request in the throughput phase (default: ${DEFAULT-VALUE}).")
+        int batch = 500;
+
+        @Option(names = "--connections", description = "Concurrent connections in the throughput phase (default: ${DEFAULT-VALUE}).")
+        int connections = 8;
+
+        @Option(names = "--rate", paramLabel = "EVENTS_PER_S", description = "Fixed rate of the latency phase (default: ${DEFAULT-VALUE}).")
+        double rate = 10_000;
+
+        @Option(names = "--rate-batch", description = "Events per request in the latency phase (default: ${DEFAULT-VALUE}).")
+        int rateBatch = 50;
+
+        @Override
+        public Integer call() throws Exception {
+            return new GatewayBenchmark(duration, batch, connections, rate, rateBatch, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 }
