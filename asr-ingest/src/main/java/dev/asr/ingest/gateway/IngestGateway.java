@@ -129,6 +129,11 @@ public final class IngestGateway implements AutoCloseable {
         return rejected.sum();
     }
 
+    /** Records handed to Kafka and not yet acknowledged or failed; at the buffer's capacity, requests get 429. */
+    public int inFlight() {
+        return client.inFlight();
+    }
+
     /**
      * Every request runs on a worker thread, blocking: it reads the body, waits for Kafka's
      * acknowledgement, answers. The worker pool ({@code asr.ingest.threads}) bounds the requests
@@ -168,7 +173,8 @@ public final class IngestGateway implements AutoCloseable {
                 return;
             }
             if (path.equals("/healthz") || path.equals("/readyz")) {
-                reply(exchange, 200, JSON.createObjectNode().put("status", "ok"));
+                reply(exchange, 200, JSON.createObjectNode().put("status", "ok").put("in_flight", client.inFlight())
+                        .put("capacity", settings.client().capacity()).put("accepted", accepted()).put("rejected", rejected()));
                 return;
             }
             reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json"));

@@ -65,6 +65,9 @@ public final class AsrClient implements AutoCloseable {
         Map<String, Object> config = new HashMap<>(settings.kafka());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // Without metadata for a topic (Kafka unreachable since start, or re-bootstrapping), a send
+        // waits this long for it; Kafka's 60 s would stall an agent's thread for a minute.
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "asr-client");
@@ -98,7 +101,8 @@ public final class AsrClient implements AutoCloseable {
     /**
      * Sends a batch all or nothing: room for every event is taken first, so a full buffer refuses
      * the whole batch ({@link BufferFullException}) and no event of it is sent. Completes when Kafka
-     * acknowledged them all, or exceptionally when one failed.
+     * acknowledged them all, or exceptionally when one failed. When the producer refuses an event
+     * outright (no metadata within {@code max.block.ms}), the events after it are not sent.
      */
     public CompletableFuture<Void> sendAll(List<? extends SpecificRecord> events) {
         if (events.isEmpty()) {
@@ -141,6 +145,15 @@ public final class AsrClient implements AutoCloseable {
             CompletableFuture<?>[] sent = new CompletableFuture<?>[records.size()];
             for (int i = 0; i < sent.length; i++) {
                 sent[i] = produce(records.get(i));
+                if (sent[i].isCompletedExceptionally()) {
+                    // The producer refused it before sending (no metadata within max.block.ms, say):
+                    // the batch fails anyway, so the rest fail now instead of each waiting as long.
+                    Throwable cause = sent[i].handle((ignored, error) -> error).join();
+                    for (int j = i + 1; j < sent.length; j++) {
+                        sent[j] = refuse(cause);
+                    }
+                    break;
+                }
             }
             return sent.length == 1 ? castVoid(sent[0]) : CompletableFuture.allOf(sent);
         } finally {
@@ -178,6 +191,14 @@ public final class AsrClient implements AutoCloseable {
             done.completeExceptionally(e);
         }
         return done;
+    }
+
+    /** A record of a failed batch that is never handed to the producer. */
+    private CompletableFuture<Void> refuse(Throwable cause) {
+        accepted.increment();
+        room.release();
+        failed.increment();
+        return CompletableFuture.failedFuture(cause);
     }
 
     private void acquire(int events) {

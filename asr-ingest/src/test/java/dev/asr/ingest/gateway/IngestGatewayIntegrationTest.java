@@ -271,6 +271,9 @@ class IngestGatewayIntegrationTest {
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/healthz")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(json(health).get("status").asText()).isEqualTo("ok");
+        assertThat(json(health).get("in_flight").asInt()).isZero();
+        assertThat(json(health).get("capacity").asInt()).isPositive();
     }
 
     @Test

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -188,7 +189,10 @@ class AsrClientIntegrationTest {
                 new TopicProvisioner(admin).ensure(topics, 1, (short) 1);
             }
             AsrClientSettings base = AsrClientSettings.of(broker.bootstrapServers(), RegistrySettings.embedded(directory.resolve("schemas")))
-                    .withTopics(topics.names()).withKafka(Map.of("delivery.timeout.ms", 2_000, "request.timeout.ms", 1_000));
+                    .withTopics(topics.names()).withKafka(Map.of("delivery.timeout.ms", 2_000, "request.timeout.ms", 1_000,
+                            // Keep the metadata it has, so the records wait in the buffer (re-bootstrapping would drop it,
+                            // and each send would wait max.block.ms for metadata instead).
+                            "metadata.recovery.strategy", "none"));
             AsrClient blocking = AsrClient.create(base.withCapacity(5, AsrClientSettings.WhenFull.BLOCK, Duration.ofMillis(300)));
             AsrClient failing = AsrClient.create(base.withCapacity(5, AsrClientSettings.WhenFull.FAIL, Duration.ZERO));
             AgentReporter slow = blocking.agent("full-1", "f");
@@ -218,6 +222,24 @@ class AsrClientIntegrationTest {
             assertThat(blocking.lastFailure()).isNotNull();
         } finally {
             TestKafka.deleteRecursively(brokerDirectory);
+        }
+    }
+
+    @Test
+    void aBatchTheProducerCannotTakeFailsAtOnceNotOneWaitPerEvent() {
+        // No such topic (the broker does not create topics): each send would wait max.block.ms for metadata.
+        TopicNames missing = new TopicNames("sdk-missing-" + UUID.randomUUID(), "sdk-missing-o", "sdk-missing-m", "sdk-missing-t",
+                "sdk-missing-d");
+        try (AsrClient client = AsrClient.create(settings().withTopics(missing).withKafka(Map.of("max.block.ms", 500)))) {
+            List<SpendEvent> batch = IntStream.range(0, 10).mapToObj(i -> event()).toList();
+            long start = System.nanoTime();
+            CompletableFuture<Void> sent = client.sendAll(batch);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(sent).isCompletedExceptionally();
+            assertThat(took).as("one wait of max.block.ms, not ten").isLessThan(Duration.ofMillis(2_500));
+            assertThatThrownBy(sent::join).hasMessageContaining("not present in metadata");
+            assertThat(client.failed()).isEqualTo(10);
+            assertThat(client.inFlight()).as("the room is given back").isZero();
         }
     }
 
