@@ -3,9 +3,15 @@ package dev.asr.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,21 +20,36 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The runnable jar's demo, as a separate process: it starts, prints rates, exits 0 and resumes on its data. */
+/**
+ * The runnable jar's demo, as a separate process: it starts, prints rates, takes a record at the
+ * gateway it prints, exits 0 and resumes on its data (the second time with the fleet reporting
+ * through that gateway).
+ */
 class DemoIntegrationTest {
 
     private static final Pattern RATE_LINE = Pattern.compile(
             "\\[\\d\\d:\\d\\d] asr\\.spend\\.v1 +(\\d+\\.\\d) ev/s +\\(([\\d,]+)\\) +asr\\.outcomes\\.v1 +(\\d+\\.\\d) ev/s +\\(([\\d,]+)\\) +failed 0");
+    private static final Pattern GATEWAY = Pattern.compile("Ingest gateway +(http://\\S+)/v1/spend and /v1/outcomes, bearer token (\\S+) ");
     private static final Pattern SUMMARY = Pattern.compile("Stopped: ([\\d,]+) spend and ([\\d,]+) outcome events acknowledged by Kafka, 0 failed");
 
     @TempDir
     Path data;
 
     @Test
-    void startsPrintsRatesExitsZeroAndResumesOnTheSameData() throws Exception {
-        Run first = demo("--duration", "12s", "--progress-interval", "2s", "--rate", "300", "--seed", "7");
+    void startsPrintsRatesTakesARecordAtItsGatewayExitsZeroAndResumesOnTheSameData() throws Exception {
+        Path log = Files.createTempFile("demo", ".log");
+        Process process = demo(log, "--duration", "12s", "--progress-interval", "2s", "--rate", "300", "--seed", "7");
+        Matcher gateway = awaitLine(process, log, GATEWAY);
+        String record = "{\"event_id\":\"demo-it-1\",\"agent_id\":\"curl-bot\",\"fleet\":\"ops\",\"kind\":\"INFERENCE\","
+                + "\"cost_micros\":1500,\"occurred_at\":\"" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + "\"}";
+        HttpResponse<String> posted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.group(1) + "/v1/spend"))
+                .header("Authorization", "Bearer " + gateway.group(2)).POST(HttpRequest.BodyPublishers.ofString(record)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+
+        Run first = finish(process, log);
         assertThat(first.exitCode).as(first.output).isZero();
-        assertThat(first.output).contains("Kafka broker     localhost:", "Data             new data directory");
+        assertThat(first.output).contains("Kafka broker     localhost:", "Data             new data directory", "via the Java SDK");
         List<Double> spendRates = new ArrayList<>();
         Matcher rate = RATE_LINE.matcher(first.output);
         while (rate.find()) {
@@ -41,18 +62,39 @@ class DemoIntegrationTest {
         long outcomes = Long.parseLong(summary.group(2).replace(",", ""));
         assertThat(spend).isGreaterThan(1_000);
 
-        Run second = demo("--duration", "3s", "--progress-interval", "1s");
+        Path secondLog = Files.createTempFile("demo", ".log");
+        Run second = finish(demo(secondLog, "--duration", "4s", "--progress-interval", "1s", "--via", "gateway"), secondLog);
         assertThat(second.exitCode).as(second.output).isZero();
-        assertThat(second.output).contains(String.format("resuming: asr.spend.v1 holds %,d records; asr.outcomes.v1 holds %,d records",
-                spend, outcomes));
+        assertThat(second.output).as("the fleet's records and the one posted at the gateway").contains(String.format(
+                "resuming: asr.spend.v1 holds %,d records; asr.outcomes.v1 holds %,d records", spend + 1, outcomes));
+        assertThat(second.output).contains("via the ingest gateway");
+        Matcher secondSummary = SUMMARY.matcher(second.output);
+        assertThat(secondSummary.find()).as(second.output).isTrue();
+        assertThat(Long.parseLong(secondSummary.group(1).replace(",", ""))).as("spend events through the gateway").isPositive();
     }
 
-    private Run demo(String... flags) throws IOException, InterruptedException {
+    private Process demo(Path log, String... flags) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(), "demo",
-                "--port", "0", "--streams-metrics-port", "0", "--exporter-port", "0", "--data-dir", data.toString()));
+                "--port", "0", "--streams-metrics-port", "0", "--exporter-port", "0", "--ingest-port", "0",
+                "--data-dir", data.toString()));
         command.addAll(List.of(flags));
-        Path log = Files.createTempFile("demo", ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static Matcher awaitLine(Process process, Path log, Pattern line) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            Matcher matcher = line.matcher(Files.readString(log, StandardCharsets.UTF_8));
+            if (matcher.find()) {
+                return matcher;
+            }
+            Thread.sleep(100);
+        }
+        process.destroyForcibly();
+        throw new AssertionError("the demo never printed " + line + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    private static Run finish(Process process, Path log) throws IOException, InterruptedException {
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("demo did not exit within 120 s:\n" + Files.readString(log));
