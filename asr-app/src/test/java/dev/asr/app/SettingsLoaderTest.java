@@ -61,4 +61,12 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> SettingsLoader.load(missing, Map.of(), Map.of()))
                 .hasMessage("config file " + missing.toAbsolutePath() + " does not exist: check --config");
     }
+
+    @Test
+    void theReadmeDocumentsEveryKeyWithItsEnvironmentVariable() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (String key : SettingsLoader.KNOWN_KEYS) {
+            assertThat(readme).as("the README's settings table").contains("| `" + key + "` | `" + SettingsLoader.environmentName(key) + "` |");
+        }
+    }
 }
