@@ -119,6 +119,6 @@ class DeployArtifactsTest {
         }
         JsonNode compose = YAML.readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
         assertThat(compose.get("services").fieldNames()).toIterable()
-                .contains("kafka", "schema-registry", "asr-streams", "asr-exporter", "prometheus", "grafana");
+                .contains("kafka", "schema-registry", "asr-ingest", "asr-streams", "asr-exporter", "prometheus", "grafana");
     }
 }
