@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -29,6 +30,8 @@ public final class StreamsService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamsService.class);
 
     private final KafkaStreams streams;
+    /** Leave the group on close, unless static membership (group.instance.id) keeps the partitions for a restart. */
+    private final boolean leaveGroupOnClose;
     private final PipelineCounters counters = new PipelineCounters();
     private final OpsEndpoint ops;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -40,6 +43,7 @@ public final class StreamsService implements AutoCloseable {
         config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
         Properties properties = new Properties();
         properties.putAll(config);
+        this.leaveGroupOnClose = !config.containsKey("group.instance.id");
         this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters), properties);
         streams.setUncaughtExceptionHandler(error -> {
             if (rootCause(error) instanceof SchemaRegistryException registry && registry.retriable()) {
@@ -106,7 +110,10 @@ public final class StreamsService implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // Leaving hands the partitions over at once (to the other instances, or to this one when it
+        // comes back) instead of after session.timeout.ms (45 s) of no processing.
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(leaveGroupOnClose
+                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
         if (ops != null) {
             ops.close();
         }

@@ -8,6 +8,10 @@ import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
 import dev.asr.event.Direction;
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.OutcomeStatus;
+import dev.asr.event.SpendEvent;
+import dev.asr.event.SpendKind;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
@@ -140,6 +144,67 @@ class StreamsIntegrationTest {
             assertThat(service.metricsUrl()).isNotNull();
             String scrape = new String(new java.net.URL(service.metricsUrl()).openStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(scrape).contains("asr_dead_letters_total{reason=\"not-wire-format\"} 1.0", "asr_streams_up 1.0");
+        }
+    }
+
+    /**
+     * What the ledger knows survives a restart: after it, spend for a task settled before counts as
+     * unattributed, and a resent spend event of that task as a duplicate (the settled-task filter is
+     * rebuilt from the store, or both would open the task again).
+     */
+    @Test
+    void aRestartedTopologyStillKnowsWhichTasksSettled() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TopicNames names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
+        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            new TopicProvisioner(admin).ensure(topics, 1, (short) 1);
+        }
+        Map<String, Object> config = StreamsSettings.streamsConfig(Map.of(
+                "bootstrap.servers", bootstrap,
+                "application.id", "asr-it-restart-" + run,
+                "state.dir", directory.resolve("state").toString(),
+                "commit.interval.ms", "200"));
+        StreamsSettings settings = StreamsSettings.from(Map.of("asr.streams.metrics-port", "-1"));
+        SpendEvent first = SpendEvent.newBuilder().setEventId("keeper-spend-1").setAgentId("keeper").setFleet("support")
+                .setTaskId("k1").setKind(SpendKind.INFERENCE).setCostMicros(COST).setOccurredAt(T0.plusSeconds(10)).build();
+        try (ScriptedFleet fleet = new ScriptedFleet(bootstrap, topics);
+             StreamsService service = StreamsService.start(settings, config, topics)) {
+            fleet.spend(first);
+            fleet.outcome(OutcomeEvent.newBuilder().setEventId("keeper-outcome-1").setAgentId("keeper").setFleet("support")
+                    .setTaskId("k1").setStatus(OutcomeStatus.SUCCEEDED).setValueMicros(2 * COST)
+                    .setOccurredAt(T0.plusSeconds(11)).build());
+            fleet.flush();
+            awaitProcessed(service, 2);
+        }
+
+        try (ScriptedFleet fleet = new ScriptedFleet(bootstrap, topics);
+             StreamsService service = StreamsService.start(settings, config, topics)) {
+            fleet.spend(first);
+            fleet.spend(SpendEvent.newBuilder(first).setEventId("keeper-spend-late").setCostMicros(40_000)
+                    .setOccurredAt(T0.plusSeconds(20)).build());
+            fleet.tickEveryPartition(1, T0.plus(Duration.ofMinutes(5)));
+            fleet.flush();
+            awaitProcessed(service, 3);
+            assertThat(service.counters().duplicates()).as("the resent spend of the settled task").isEqualTo(1);
+
+            AgentWindowMetrics minute = read(bootstrap, names.agentMetrics(), topics.agentMetrics().valueSerde().deserializer(),
+                    Integer.MAX_VALUE, Duration.ofSeconds(10)).stream()
+                    .filter(m -> "keeper".equals(m.getAgentId()) && m.getWindow().equals("1m")).findFirst().orElseThrow();
+            assertThat(minute.getSpendMicros()).isEqualTo(COST + 40_000);
+            assertThat(minute.getUnattributedSpendMicros()).isEqualTo(40_000);
+            assertThat(minute.getOpenSpendMicros()).isZero();
+            assertThat(minute.getSettledTasks()).isEqualTo(1);
+            assertThat(minute.getAutonomousSpendMicros()).isEqualTo(COST);
+        }
+    }
+
+    private static void awaitProcessed(StreamsService service, long events) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (service.counters().processed() < events) {
+            assertThat(System.nanoTime()).as("%d events processed within 60 s", events).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 

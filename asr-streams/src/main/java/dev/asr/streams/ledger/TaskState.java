@@ -5,6 +5,7 @@ import dev.asr.event.SpendKind;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** What an open task has spent so far, when it last did anything (event time), and its agent's fleet. */
@@ -13,6 +14,8 @@ public final class TaskState {
     public String fleet = "";
     /** The ids of the spend events counted so far: a task's own de-duplication. */
     private final List<String> eventIds = new ArrayList<>(4);
+    /** The ids' hash codes, in the same order: most checks end on a differing hash, not a string compare. */
+    private int[] idHashes = new int[4];
     public long lastActivity;
     public long spend;
     public long inputTokens;
@@ -24,7 +27,7 @@ public final class TaskState {
     public void add(SpendEvent e, long eventTime) {
         long cost = e.getCostMicros();
         fleet = e.getFleet();
-        eventIds.add(e.getEventId());
+        addId(e.getEventId());
         spend += cost;
         inputTokens += e.getInputTokens();
         outputTokens += e.getOutputTokens();
@@ -37,8 +40,23 @@ public final class TaskState {
         lastActivity = Math.max(lastActivity, eventTime);
     }
 
+    private void addId(String eventId) {
+        int index = eventIds.size();
+        if (index == idHashes.length) {
+            idHashes = Arrays.copyOf(idHashes, index * 2);
+        }
+        idHashes[index] = eventId.hashCode();
+        eventIds.add(eventId);
+    }
+
     public boolean hasSeen(String eventId) {
-        return eventIds.contains(eventId);
+        int hash = eventId.hashCode();
+        for (int i = 0; i < eventIds.size(); i++) {
+            if (idHashes[i] == hash && eventIds.get(i).equals(eventId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public byte[] toBytes() {
@@ -92,7 +110,9 @@ public final class TaskState {
         byte[] fleet = new byte[in.getInt()];
         in.get(fleet);
         t.fleet = new String(fleet, StandardCharsets.UTF_8);
-        t.eventIds.addAll(readIds(in));
+        for (String id : readIds(in)) {
+            t.addId(id);
+        }
         return t;
     }
 

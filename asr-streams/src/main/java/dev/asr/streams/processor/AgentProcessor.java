@@ -10,6 +10,7 @@ import dev.asr.schemas.Topics;
 import dev.asr.schemas.serde.BadRecordException;
 import dev.asr.streams.StreamsSettings;
 import dev.asr.streams.bands.BandRules;
+import dev.asr.streams.ledger.SettledFilter;
 import dev.asr.streams.ledger.TaskState;
 import dev.asr.streams.state.AsrStores;
 import dev.asr.streams.state.WriteBackStore;
@@ -34,11 +35,13 @@ import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -89,7 +92,9 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     /** No open task can time out before this (derived; Long.MIN_VALUE: scan to find out). */
     private long nextDeadline = Long.MIN_VALUE;
     /** Spend of each agent's open tasks (derived from the ledger at start, kept up to date after). */
-    private final Map<String, Long> openSpend = new HashMap<>();
+    private final Map<String, long[]> openSpend = new HashMap<>();
+    /** Which tasks may be in the settled store: most first spends are of new tasks and skip its fetch. */
+    private final SettledFilter settledFilter;
 
     public AgentProcessor(StreamsSettings settings, Topics topics, PipelineCounters counters) {
         this.settings = settings;
@@ -106,6 +111,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         this.viewLengths = settings.views().stream().mapToLong(v -> v.length().toMillis()).toArray();
         this.bandView = settings.views().indexOf(settings.view(settings.bandView()));
         this.longestViewMs = settings.longestView().toMillis();
+        this.settledFilter = new SettledFilter(Math.max(bucketMs, settledRetentionMs / 4));
     }
 
     @Override
@@ -128,7 +134,11 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             highWater = in.getLong();
             closedUpTo = in.getLong();
         }
-        openTasks.forEachResident((key, task) -> openSpend.merge(TaskState.agentOf(key), task.spend, Long::sum));
+        openTasks.forEachResident((key, task) -> addOpenSpend(TaskState.agentOf(key), task.spend));
+        settledFilter.clear();
+        try (KeyValueIterator<Windowed<String>, byte[]> settled = settledTasks.all()) {
+            settled.forEachRemaining(entry -> settledFilter.add(entry.key.key(), entry.key.window().start()));
+        }
         wallAtHighWater = context.currentSystemTimeMs();
         context.schedule(settings.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
     }
@@ -186,9 +196,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         if (eventTime < closedUpTo) {
             counters.recordLate();
             long open = Math.max(floor(highWater), closedUpTo);
-            Bucket current = bucket(open, agentId, fleet);
+            Bytes key = Bucket.key(open, agentId);
+            Bucket current = bucket(key, fleet);
             current.figures.lateRecords++;
-            putBucket(open, agentId, current);
+            buckets.put(key, current);
             return false;
         }
         if (eventTime > highWater) {
@@ -237,7 +248,8 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             return;
         }
         long start = floor(eventTime);
-        Bucket bucket = bucket(start, agentId, event.getFleet());
+        Bytes bucketKey = Bucket.key(start, agentId);
+        Bucket bucket = bucket(bucketKey, event.getFleet());
         bucket.figures.cashSpend += event.getCostMicros();
         if (task == null) {
             // No task, or its task already settled: unattributed spend, counted at its own time.
@@ -246,10 +258,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         } else {
             task.add(event, eventTime);
             openTasks.put(taskKey, task);
-            openSpend.merge(agentId, event.getCostMicros(), Long::sum);
+            addOpenSpend(agentId, event.getCostMicros());
             nextDeadline = Math.min(nextDeadline, task.lastActivity + timeoutMs);
         }
-        putBucket(start, agentId, bucket);
+        buckets.put(bucketKey, bucket);
     }
 
     private void applyOutcome(OutcomeEvent event, long now) {
@@ -266,14 +278,15 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         }
         TaskState task = open == null ? new TaskState() : open;
         long start = floor(eventTime);
-        Bucket bucket = bucket(start, agentId, event.getFleet());
+        Bytes bucketKey = Bucket.key(start, agentId);
+        Bucket bucket = bucket(bucketKey, event.getFleet());
         settle(bucket.figures, task, event.getStatus(), event.getValueMicros(), event.getHumanInterventions());
-        putBucket(start, agentId, bucket);
+        buckets.put(bucketKey, bucket);
         if (open != null) {
             openTasks.delete(taskKey);
-            openSpend.merge(agentId, -task.spend, Long::sum);
+            addOpenSpend(agentId, -task.spend);
         }
-        settledTasks.put(taskKey, task.eventIdsBytes(), eventTime);
+        markSettled(taskKey, task, eventTime);
     }
 
     /** True the first time an event id is seen within {@code asr.dedup.retention}; remembers it. */
@@ -318,13 +331,24 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
      * + bucket + grace).
      */
     private List<String> settledEventIds(String taskKey) {
-        if (closedUpTo == Long.MIN_VALUE) {
+        if (closedUpTo == Long.MIN_VALUE || !settledFilter.mightContain(taskKey)) {
             return null;
         }
         long latest = closedUpTo + 2 * bucketMs + graceMs;
-        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, latest - settledRetentionMs - bucketMs, latest)) {
+        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, settledFrom(), latest)) {
             return found.hasNext() ? TaskState.eventIds(found.next().value) : null;
         }
+    }
+
+    /** The earliest settlement {@link #settledEventIds} still looks for. */
+    private long settledFrom() {
+        return closedUpTo + 2 * bucketMs + graceMs - settledRetentionMs - bucketMs;
+    }
+
+    /** Remembers a settled task's spend ids, so later spend for it counts as unattributed, or duplicate. */
+    private void markSettled(String taskKey, TaskState task, long time) {
+        settledTasks.put(taskKey, task.eventIdsBytes(), time);
+        settledFilter.add(taskKey, time);
     }
 
     private void onWallClock(long wallNow) {
@@ -350,6 +374,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private void closeBucket(long end) {
         long start = end - bucketMs;
         expireTasks(end);
+        settledFilter.dropBefore(settledFrom());
         Set<String> agentIds = new TreeSet<>();
         agents.forEachResident((agentId, views) -> agentIds.add(agentId));
         for (KeyValue<Bytes, Bucket> active : buckets.prefix(Bucket.prefix(start), new BytesSerializer())) {
@@ -385,7 +410,8 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         }
         buckets.delete(Bucket.key(start - longestViewMs, agentId));
 
-        long open = openSpend.getOrDefault(agentId, 0L);
+        long[] openHolder = openSpend.get(agentId);
+        long open = openHolder == null ? 0 : openHolder[0];
         Figures deciding = state.views[bandView];
         Band band = BandRules.evaluate(state.band,
                 new BandRules.Evidence(deciding.settledTasks, deciding.spend, deciding.autonomousSpend),
@@ -466,26 +492,34 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             long deadline = entry.value.lastActivity + timeoutMs;
             // Deadlines before `end` fall in buckets still open: earlier ones were expired at earlier closes.
             long start = Math.max(floor(deadline), end - bucketMs);
-            Bucket bucket = bucket(start, agentId, entry.value.fleet);
+            Bytes bucketKey = Bucket.key(start, agentId);
+            Bucket bucket = bucket(bucketKey, entry.value.fleet);
             settle(bucket.figures, entry.value, null, 0, 0);
-            putBucket(start, agentId, bucket);
+            buckets.put(bucketKey, bucket);
             openTasks.delete(entry.key);
-            openSpend.merge(agentId, -entry.value.spend, Long::sum);
-            settledTasks.put(entry.key, entry.value.eventIdsBytes(), deadline);
+            addOpenSpend(agentId, -entry.value.spend);
+            markSettled(entry.key, entry.value, deadline);
             counters.recordTimedOut();
         }
     }
 
-    private Bucket bucket(long start, String agentId, String fleet) {
-        Bucket existing = buckets.get(Bucket.key(start, agentId));
+    /** Keeps each agent's spend on open tasks, without boxing a Long per event. */
+    private void addOpenSpend(String agentId, long delta) {
+        long[] holder = openSpend.get(agentId);
+        if (holder == null) {
+            openSpend.put(agentId, new long[] {delta});
+        } else {
+            holder[0] += delta;
+        }
+    }
+
+    /** The agent's bucket under {@code key}, or a new one; written back with {@code buckets.put(key, ...)}. */
+    private Bucket bucket(Bytes key, String fleet) {
+        Bucket existing = buckets.get(key);
         if (existing == null) {
             return new Bucket(fleet, new Figures());
         }
         return existing.fleet.equals(fleet) ? existing : new Bucket(fleet, existing.figures);
-    }
-
-    private void putBucket(long start, String agentId, Bucket bucket) {
-        buckets.put(Bucket.key(start, agentId), bucket);
     }
 
     private void saveClock() {
