@@ -10,8 +10,8 @@ import java.util.Deque;
  *
  * <p>Never a false negative: every key added is reported until its generation is dropped, and a
  * generation is dropped only when all it holds is older than the time asked for. A false positive
- * (about 1 in 100) costs the fetch the filter saves otherwise. Derived state: rebuilt from the store
- * when the processor starts, never logged.
+ * (about 1 in 100 for each generation held) costs the fetch the filter saves otherwise. Derived
+ * state: rebuilt from the store when the processor starts, never logged.
  *
  * <p>Generations follow event time: a new one starts when the current one is full or spans
  * {@code span}; it has room for twice the keys the one before held (up to {@link #MAX_KEYS}), so a
