@@ -5,24 +5,19 @@ import dev.asr.event.Band;
 import dev.asr.exporter.ExporterService;
 import dev.asr.exporter.ExporterSettings;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
-import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -50,15 +45,9 @@ public final class ExporterBenchmark {
     }
 
     public boolean run() throws Exception {
-        Path directory = Files.createTempDirectory("asr-bench-exporter");
-        Process broker = null;
-        try {
-            broker = StreamsBenchmark.ChildBroker.start(directory.resolve("broker"));
-            String bootstrap = StreamsBenchmark.ChildBroker.bootstrapServers(broker);
-            Topics topics = Topics.create(TopicNames.DEFAULTS, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                new TopicProvisioner(admin).ensure(topics, 4, (short) 1);
-            }
+        try (ChildBroker broker = ChildBroker.start("asr-bench-exporter")) {
+            String bootstrap = broker.bootstrapServers();
+            Topics topics = broker.topics(TopicNames.DEFAULTS, 4);
             int fleets = Math.max(1, agents / 1000);
             long rows = preload(bootstrap, topics, fleets);
             out.printf(Locale.ROOT, "ASR exporter benchmark: %,d agents in %d fleets, %,d metrics rows; %d cores, max heap %d MB%n",
@@ -110,14 +99,6 @@ public final class ExporterBenchmark {
                 out.flush();
             }
             return true;
-        } finally {
-            if (broker != null) {
-                broker.destroy();
-                broker.waitFor(30, TimeUnit.SECONDS);
-            }
-            try (var paths = Files.walk(directory)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -4,9 +4,7 @@ import dev.asr.ingest.gateway.GatewaySettings;
 import dev.asr.ingest.gateway.IngestGateway;
 import dev.asr.ingest.gateway.Tokens;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
-import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.schemas.registry.RegistrySettings;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -14,8 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,15 +59,10 @@ public final class GatewayBenchmark {
     }
 
     public boolean run() throws Exception {
-        Path directory = Files.createTempDirectory("asr-bench-gateway");
-        Process broker = null;
-        try {
-            broker = StreamsBenchmark.ChildBroker.start(directory.resolve("broker"));
-            String bootstrap = StreamsBenchmark.ChildBroker.bootstrapServers(broker);
-            Topics topics = Topics.create(TopicNames.DEFAULTS, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                new TopicProvisioner(admin).ensure(topics, 4, (short) 1);
-            }
+        try (ChildBroker broker = ChildBroker.start("asr-bench-gateway")) {
+            String bootstrap = broker.bootstrapServers();
+            Path directory = broker.directory();
+            Topics topics = broker.topics(TopicNames.DEFAULTS, 4);
             GatewaySettings settings = GatewaySettings.from(Map.of("bootstrap.servers", bootstrap, "schema.registry.url",
                     RegistrySettings.EMBEDDED_PREFIX + directory.resolve("schemas"), "asr.ingest.port", "0"));
             out.printf(Locale.ROOT, "ASR gateway benchmark: %d cores, max heap %d MB; broker in its own process; acks=all, idempotent%n",
@@ -99,14 +90,6 @@ public final class GatewayBenchmark {
                 out.flush();
             }
             return true;
-        } finally {
-            if (broker != null) {
-                broker.destroy();
-                broker.waitFor(30, TimeUnit.SECONDS);
-            }
-            try (var paths = Files.walk(directory)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -7,18 +7,13 @@ import dev.asr.ingest.simulator.FleetSimulator;
 import dev.asr.ingest.simulator.SdkEventSink;
 import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
-import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.streams.StreamsService;
 import dev.asr.streams.StreamsSettings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -71,15 +66,12 @@ public final class StreamsBenchmark {
     }
 
     public boolean run() throws Exception {
-        Path directory = Files.createTempDirectory("asr-bench-streams");
-        Process broker = null;
-        try {
-            broker = ChildBroker.start(directory.resolve("broker"));
-            String bootstrap = ChildBroker.bootstrapServers(broker);
-            Topics topics = Topics.create(new TopicNames("bench.spend", "bench.outcomes", "bench.metrics", "bench.transitions", "bench.dlq"),
-                    new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+        try (ChildBroker broker = ChildBroker.start("asr-bench-streams")) {
+            String bootstrap = broker.bootstrapServers();
+            Path directory = broker.directory();
+            Topics topics = broker.topics(new TopicNames("bench.spend", "bench.outcomes", "bench.metrics", "bench.transitions", "bench.dlq"),
+                    partitions);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
                 admin.createTopics(List.of(new NewTopic("bench.passthrough.spend", partitions, (short) 1),
                         new NewTopic("bench.passthrough.outcomes", partitions, (short) 1))).all().get();
             }
@@ -97,12 +89,6 @@ public final class StreamsBenchmark {
                     TARGET_RATE, met ? "met" : "NOT met");
             out.flush();
             return true;
-        } finally {
-            if (broker != null) {
-                broker.destroy();
-                broker.waitFor(30, TimeUnit.SECONDS);
-            }
-            deleteRecursively(directory);
         }
     }
 
@@ -266,46 +252,6 @@ public final class StreamsBenchmark {
                 return 0;
             }
             return 0;
-        }
-    }
-
-    /** The broker as a child process ({@code asr broker}), so its memory and GC stay out of the figures. */
-    static final class ChildBroker {
-
-        static Process start(Path data) throws IOException {
-            String jar = Path.of(StreamsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            return new ProcessBuilder(java, "-Xmx1g", "-cp", jar, "dev.asr.app.Asr", "broker", "--port", "0", "--data-dir", data.toString())
-                    .redirectErrorStream(true).start();
-        }
-
-        static String bootstrapServers(Process broker) throws IOException {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.startsWith("Kafka broker ready at ")) {
-                    Thread drain = new Thread(() -> {
-                        try {
-                            while (lines.readLine() != null) {
-                                // Keep the pipe from filling up.
-                            }
-                        } catch (IOException ignored) {
-                            // The broker stopped.
-                        }
-                    }, "bench-broker-output");
-                    drain.setDaemon(true);
-                    drain.start();
-                    return line.substring("Kafka broker ready at ".length()).trim();
-                }
-                seen.append(line).append('\n');
-            }
-            throw new IOException("the benchmark's broker exited before it was ready:\n" + seen);
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (var paths = Files.walk(directory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -1,0 +1,109 @@
+package dev.asr.app.bench;
+
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * A benchmark's broker: {@code asr broker} in its own process, so its CPU and memory stay out of the
+ * figures of the process measured, with a temporary directory for its data and the embedded
+ * schemas. Closing stops it and deletes the directory.
+ */
+final class ChildBroker implements AutoCloseable {
+
+    private static final String READY = "Kafka broker ready at ";
+
+    private final Path directory;
+    private final Process process;
+    private final String bootstrapServers;
+
+    private ChildBroker(Path directory, Process process, String bootstrapServers) {
+        this.directory = directory;
+        this.process = process;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    static ChildBroker start(String name) throws IOException {
+        Path directory = Files.createTempDirectory(name);
+        String jar = Path.of(ChildBroker.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-Xmx1g", "-cp", jar, "dev.asr.app.Asr", "broker", "--port", "0", "--data-dir",
+                directory.resolve("broker").toString()).redirectErrorStream(true).start();
+        try {
+            return new ChildBroker(directory, process, awaitReady(process));
+        } catch (IOException | RuntimeException e) {
+            stop(process, directory);
+            throw e;
+        }
+    }
+
+    /** Reads the broker's output up to its ready line, then drains the rest so the pipe never fills. */
+    private static String awaitReady(Process process) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line; (line = lines.readLine()) != null; ) {
+            if (line.startsWith(READY)) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (lines.readLine() != null) {
+                            // Keep the pipe from filling up.
+                        }
+                    } catch (IOException ignored) {
+                        // The broker stopped.
+                    }
+                }, "bench-broker-output");
+                drain.setDaemon(true);
+                drain.start();
+                return line.substring(READY.length()).trim();
+            }
+            seen.append(line).append('\n');
+        }
+        throw new IOException("the benchmark's broker exited before it was ready:\n" + seen);
+    }
+
+    String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Scratch space beside the broker's data: schemas, state directories. */
+    Path directory() {
+        return directory;
+    }
+
+    /** The topics, with schemas in this broker's directory, created with {@code partitions} each. */
+    Topics topics(TopicNames names, int partitions) throws Exception {
+        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
+        }
+        return topics;
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop(process, directory);
+    }
+
+    private static void stop(Process process, Path directory) throws IOException {
+        process.destroy();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
