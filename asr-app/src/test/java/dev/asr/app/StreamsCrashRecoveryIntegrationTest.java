@@ -12,10 +12,10 @@ import dev.asr.ingest.simulator.FleetSimulator;
 import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.ingest.simulator.SdkEventSink;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.testing.TestTopics;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -38,7 +38,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -82,11 +81,8 @@ class StreamsCrashRecoveryIntegrationTest {
         String bootstrap = TestKafka.bootstrapServers();
         String run = UUID.randomUUID().toString().substring(0, 8);
         Path schemas = directory.resolve("schemas");
-        TopicNames inputs = new TopicNames("spend-" + run, "outcomes-" + run, "unused-m-" + run, "unused-t-" + run, "unused-d-" + run);
-        Topics topics = Topics.create(inputs, new EmbeddedSchemaRegistry(schemas));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, PARTITIONS, (short) 1);
-        }
+        TopicNames inputs = TestTopics.fresh();
+        Topics topics = TestTopics.create(bootstrap, inputs, new EmbeddedSchemaRegistry(schemas), PARTITIONS);
         long events = preload(bootstrap, topics, schemas);
 
         Path uninterrupted = config("a-" + run, inputs, bootstrap, schemas);

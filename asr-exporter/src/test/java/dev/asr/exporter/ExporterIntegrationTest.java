@@ -10,9 +10,9 @@ import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
 import dev.asr.exporter.deploy.Promtool;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,9 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -48,12 +46,8 @@ class ExporterIntegrationTest {
     @BeforeEach
     void topics() throws Exception {
         bootstrap = TestKafka.bootstrapServers();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
-        topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, 2, (short) 1);
-        }
+        names = TestTopics.fresh();
+        topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 2);
     }
 
     private void send(AgentWindowMetrics row) throws Exception {

@@ -11,9 +11,9 @@ import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import dev.asr.exporter.deploy.Promtool;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,9 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -53,12 +51,8 @@ class PrometheusAlertIntegrationTest {
     @Test
     void anAgentDroppingABandMakesTheAlertActive() throws Exception {
         String bootstrap = TestKafka.bootstrapServers();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
-        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, 1, (short) 1);
-        }
+        TopicNames names = TestTopics.fresh();
+        Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 1);
         Map<String, String> settings = new HashMap<>(Map.of("asr.exporter.port", "0", "asr.topic.agent-metrics", names.agentMetrics(),
                 "asr.topic.band-transitions", names.bandTransitions()));
         try (ExporterService exporter = ExporterService.start(ExporterSettings.from(settings), Map.of("bootstrap.servers", bootstrap), topics);

@@ -13,10 +13,10 @@ import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.streams.processor.DeadLetters;
+import dev.asr.schemas.testing.TestTopics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -61,11 +60,8 @@ class StreamsIntegrationTest {
     void risingFallingAndHoveringAgentsGetTheBandsWorkedOutByHand() throws Exception {
         String bootstrap = TestKafka.bootstrapServers();
         String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
-        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, PARTITIONS, (short) 1);
-        }
+        TopicNames names = TestTopics.fresh();
+        Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), PARTITIONS);
         try (ScriptedFleet fleet = new ScriptedFleet(bootstrap, topics)) {
             for (int minute = 0; minute < 12; minute++) {
                 for (int i = 0; i < 10; i++) {
@@ -156,11 +152,8 @@ class StreamsIntegrationTest {
     void aRestartedTopologyStillKnowsWhichTasksSettled() throws Exception {
         String bootstrap = TestKafka.bootstrapServers();
         String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("spend-" + run, "outcomes-" + run, "metrics-" + run, "transitions-" + run, "dlq-" + run);
-        Topics topics = Topics.create(names, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, 1, (short) 1);
-        }
+        TopicNames names = TestTopics.fresh();
+        Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 1);
         Map<String, Object> config = StreamsSettings.streamsConfig(Map.of(
                 "bootstrap.servers", bootstrap,
                 "application.id", "asr-it-restart-" + run,

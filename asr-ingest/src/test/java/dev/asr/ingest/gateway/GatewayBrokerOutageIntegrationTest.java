@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.asr.embedded.EmbeddedKafkaBroker;
 import dev.asr.embedded.EmbeddedKafkaSettings;
 import dev.asr.embedded.testing.TestKafka;
-import dev.asr.event.SpendEvent;
 import dev.asr.ingest.testing.TopicContents;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
+import dev.asr.schemas.testing.TestTopics;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
@@ -28,7 +27,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,9 +69,8 @@ class GatewayBrokerOutageIntegrationTest {
         settings.put("delivery.timeout.ms", "4000");
         settings.put("request.timeout.ms", "2000");
         settings.put("reconnect.backoff.max.ms", "500");
-        try (SchemaRegistry registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
-             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(Topics.create(names, registry), 1, (short) 1);
+        try (SchemaRegistry registry = RegistrySettings.embedded(directory.resolve("schemas")).open()) {
+            TestTopics.create(bootstrap, names, registry, 1);
         }
         gateway = IngestGateway.start(GatewaySettings.from(settings));
 

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.asr.embedded.testing.TestKafka;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
-import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,11 +50,9 @@ class GatewayFuzzIntegrationTest {
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
         Path directory = TestKafka.temporaryDirectory("asr-gateway-fuzz-");
         String bootstrap = TestKafka.bootstrapServers();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("fuzz-spend-" + run, "fuzz-outcomes-" + run, "fuzz-m-" + run, "fuzz-t-" + run, "fuzz-d-" + run);
-        try (SchemaRegistry registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
-             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(Topics.create(names, registry), 2, (short) 1);
+        TopicNames names = TestTopics.fresh();
+        try (SchemaRegistry registry = RegistrySettings.embedded(directory.resolve("schemas")).open()) {
+            TestTopics.create(bootstrap, names, registry, 2);
         }
         Path tokens = directory.resolve("tokens");
         Files.writeString(tokens, Tokens.line(TOKEN, "fleet-a,fleet-b") + "\n");

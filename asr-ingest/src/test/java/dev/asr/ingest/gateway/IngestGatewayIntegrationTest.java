@@ -13,10 +13,10 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 import dev.asr.ingest.testing.TopicContents;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,13 +61,9 @@ class IngestGatewayIntegrationTest {
     void start() throws Exception {
         bootstrap = TestKafka.bootstrapServers();
         directory = TestKafka.temporaryDirectory("asr-gateway-it-");
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("gw-spend-" + run, "gw-outcomes-" + run, "gw-m-" + run, "gw-t-" + run, "gw-d-" + run);
+        TopicNames names = TestTopics.fresh();
         registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
-        topics = Topics.create(names, registry);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, 2, (short) 1);
-        }
+        topics = TestTopics.create(bootstrap, names, registry, 2);
         Path tokens = directory.resolve("tokens");
         Files.writeString(tokens, "# test tokens\n" + Tokens.line(SUPPORT_TOKEN, "support") + "\n" + Tokens.line(ANY_TOKEN, "*") + "\n");
         captureLogs();

@@ -13,10 +13,10 @@ import dev.asr.event.SpendKind;
 import dev.asr.ingest.example.ReportingExample;
 import dev.asr.ingest.testing.TopicContents;
 import dev.asr.schemas.TopicNames;
-import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +34,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,13 +53,8 @@ class AsrClientIntegrationTest {
     void createTopics() throws Exception {
         directory = TestKafka.temporaryDirectory("asr-sdk-it-");
         bootstrap = TestKafka.bootstrapServers();
-        String run = UUID.randomUUID().toString().substring(0, 8);
         registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
-        topics = Topics.create(new TopicNames("sdk-spend-" + run, "sdk-outcomes-" + run, "sdk-m-" + run, "sdk-t-" + run, "sdk-d-" + run),
-                registry);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(topics, 3, (short) 1);
-        }
+        topics = TestTopics.create(bootstrap, TestTopics.fresh(), registry, 3);
     }
 
     @AfterAll
@@ -185,9 +179,7 @@ class AsrClientIntegrationTest {
     void aFullBufferBlocksThenFailsOrFailsAtOnceAndCloseReportsWhatKafkaNeverTook() throws Exception {
         Path brokerDirectory = TestKafka.temporaryDirectory("asr-sdk-full-");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaSettings(brokerDirectory, "localhost", 0, 0))) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                new TopicProvisioner(admin).ensure(topics, 1, (short) 1);
-            }
+            TestTopics.create(broker.bootstrapServers(), topics.names(), registry, 1);
             AsrClientSettings base = AsrClientSettings.of(broker.bootstrapServers(), RegistrySettings.embedded(directory.resolve("schemas")))
                     .withTopics(topics.names()).withKafka(Map.of("delivery.timeout.ms", 2_000, "request.timeout.ms", 1_000,
                             // Keep the metadata it has, so the records wait in the buffer (re-bootstrapping would drop it,
@@ -249,11 +241,8 @@ class AsrClientIntegrationTest {
     }
 
     @Test
-    void theExampleRuns() {
-        Topics defaults = Topics.create(TopicNames.DEFAULTS, registry);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            new TopicProvisioner(admin).ensure(defaults, 1, (short) 1);
-        }
+    void theExampleRuns() throws Exception {
+        Topics defaults = TestTopics.create(bootstrap, TopicNames.DEFAULTS, registry, 1);
         ReportingExample.main(new String[] {bootstrap, RegistrySettings.EMBEDDED_PREFIX + directory.resolve("schemas")});
         List<ConsumerRecord<String, OutcomeEvent>> outcomes = TopicContents.read(bootstrap, defaults.outcomes())
                 .stream().filter(r -> r.key().equals("example-support-bot")).toList();
