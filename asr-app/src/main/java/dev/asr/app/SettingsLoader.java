@@ -50,7 +50,7 @@ final class SettingsLoader {
             "asr.dedup.retention",
             "asr.max-clock-skew",
             "asr.wall-clock.interval",
-            "asr.fleet.emit-delay",
+            "asr.fleet.max-wait",
             "asr.rocksdb.memory",
             "asr.streams.metrics-port",
             "asr.exporter.port",

@@ -22,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,7 +41,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,22 +123,12 @@ class StreamsCrashRecoveryIntegrationTest {
             for (int step = 0; step < 20 * 60 * 40; step++) {
                 simulator.steps(1, T0.plusMillis(step * 25L));
             }
-            for (int p = 0; p < PARTITIONS; p++) {
-                sink.spend(SpendEvent.newBuilder().setEventId("tick-" + p).setAgentId(agentOnPartition(p)).setFleet("clock")
-                        .setKind(SpendKind.IDLE).setCostMicros(0).setOccurredAt(TICK).build());
-            }
+            // Every agent keeps its own clock: a free idle event moves each to TICK.
+            simulator.fleets().forEach((agent, fleet) -> sink.spend(SpendEvent.newBuilder().setEventId("tick-" + agent).setAgentId(agent)
+                    .setFleet(fleet).setKind(SpendKind.IDLE).setCostMicros(0).setOccurredAt(TICK).build()));
             sink.flush();
             assertThat(sink.failed()).isZero();
             return sink.spendDelivered() + sink.outcomesDelivered();
-        }
-    }
-
-    private static String agentOnPartition(int partition) {
-        for (int i = 0; ; i++) {
-            String candidate = "clock-" + i;
-            if (Utils.toPositive(Utils.murmur2(candidate.getBytes(StandardCharsets.UTF_8))) % PARTITIONS == partition) {
-                return candidate;
-            }
         }
     }
 

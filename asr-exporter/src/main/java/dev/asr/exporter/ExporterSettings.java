@@ -2,6 +2,7 @@ package dev.asr.exporter;
 
 import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.rules.EventRules;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -59,7 +60,7 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
                 SettingValues.integer(s, "asr.exporter.max-agents", 10_000),
                 s.getOrDefault("asr.band.view", "1h").trim(),
                 s.getOrDefault("asr.exporter.counter-view", "1m").trim(),
-                s.getOrDefault("asr.currency", "USD").trim(),
+                EventRules.from(s).currency(),
                 Arrays.stream(s.getOrDefault("asr.exporter.agent-windows", "1h").split(",")).map(String::trim)
                         .filter(w -> !w.isEmpty()).toList());
     }

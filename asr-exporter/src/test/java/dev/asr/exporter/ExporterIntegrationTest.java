@@ -131,7 +131,7 @@ class ExporterIntegrationTest {
         Instant end = Instant.now().minusSeconds(10);
         try (ExporterService exporter = exporter(Map.of("asr.exporter.agent-ttl", "3s"))) {
             awaitReady(exporter);
-            send(row("short-lived", "ops", "1h", end, Band.ASSISTED, 100, 40));
+            send(Rows.activeAt(row("short-lived", "ops", "1h", end, Band.ASSISTED, 100, 40), Instant.now()));
             awaitScrape(exporter, t -> t.contains("agent=\"short-lived\""));
             String later = awaitScrape(exporter, t -> !t.contains("agent=\"short-lived\""));
             assertThat(later).contains("asr_exporter_agents 0.0");

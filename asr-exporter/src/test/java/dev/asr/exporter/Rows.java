@@ -29,7 +29,13 @@ public final class Rows {
                 .setEvPerToken(3.0 * autonomous / 1_000_000 / 1_000)
                 .setCostPerAction(spend == 0 ? null : spend / 1_000_000.0 / 20)
                 .setIdleShare(spend == 0 ? null : 0.1)
+                .setLastEventAt(end.minusSeconds(1))
                 .build();
+    }
+
+    /** The same row, saying its agent's last event was at {@code lastEventAt}. */
+    public static AgentWindowMetrics activeAt(AgentWindowMetrics row, Instant lastEventAt) {
+        return AgentWindowMetrics.newBuilder(row).setLastEventAt(lastEventAt).build();
     }
 
     public static BandTransition transition(String agent, String fleet, Band from, Band to, Instant end) {

@@ -1,7 +1,7 @@
 package dev.asr.streams;
 
 import dev.asr.streams.processor.PipelineCounters;
-import dev.asr.streams.validation.Rejection;
+import dev.asr.schemas.rules.Rejection;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -38,11 +38,13 @@ final class OpsEndpoint implements AutoCloseable {
                 counters::processed);
         counter(registry, "asr_duplicate_events_total", "Events ignored as duplicates: a seen event_id, or a second outcome",
                 counters::duplicates);
-        counter(registry, "asr_late_records_total", "Events that arrived after their bucket closed (past the grace period)",
+        counter(registry, "asr_late_records_total", "Events that arrived after their agent's bucket closed, applied to its earliest open one",
                 counters::late);
         counter(registry, "asr_timed_out_tasks_total", "Tasks settled as TIMED_OUT", counters::timedOut);
         counter(registry, "asr_metrics_records_total", "Agent window metrics records written", counters::metricsEmitted);
         counter(registry, "asr_band_transitions_written_total", "Band transitions written", counters::transitionsEmitted);
+        counter(registry, "asr_saturated_sums_total", "Times a figure's sum reached the range of a 64-bit integer and was held there"
+                + " instead of overflowing (thousands of billion-unit events in one window)", counters::saturated);
         try {
             server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
         } catch (IOException e) {

@@ -6,9 +6,14 @@ import dev.asr.streams.processor.PipelineCounters;
 import dev.asr.streams.state.BoundedRocksDbMemory;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -44,7 +49,7 @@ public final class StreamsService implements AutoCloseable {
         Properties properties = new Properties();
         properties.putAll(config);
         this.leaveGroupOnClose = !config.containsKey("group.instance.id");
-        this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters), properties);
+        this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters, inputPartitions(properties, topics)), properties);
         streams.setUncaughtExceptionHandler(error -> {
             if (rootCause(error) instanceof SchemaRegistryException registry && registry.retriable()) {
                 log.warn("Schema registry unavailable, retrying with a new stream thread: {}", registry.getMessage());
@@ -61,6 +66,29 @@ public final class StreamsService implements AutoCloseable {
             }
         });
         this.ops = settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.metricsPort(), counters, streams);
+    }
+
+    /**
+     * How many partitions the input topics have: the fleet roll-up waits for a watermark from each.
+     * The topics must exist (asr streams --create-topics, or the provisioner's check, sees to it).
+     */
+    private static int inputPartitions(Properties properties, Topics topics) {
+        Map<String, Object> adminConfig = new StreamsConfig(properties).getAdminConfigs("asr-streams-setup");
+        String spend = topics.spend().name();
+        try (Admin admin = Admin.create(adminConfig)) {
+            TopicDescription description = admin.describeTopics(List.of(spend)).allTopicNames().get(60, TimeUnit.SECONDS).get(spend);
+            return description.partitions().size();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topic '" + spend + "' on " + adminConfig.get("bootstrap.servers") + ": "
+                    + e.getCause().getMessage() + ". Create the topics (asr streams --create-topics <partitions>) and check"
+                    + " bootstrap.servers", e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer from Kafka at " + adminConfig.get("bootstrap.servers") + " within 60 s while"
+                    + " describing topic '" + spend + "': check bootstrap.servers and that the brokers are up", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topic '" + spend + "'", e);
+        }
     }
 
     /** Builds the topology and starts it; {@code streamsConfig} is Kafka Streams' own (see {@link StreamsSettings#streamsConfig}). */

@@ -3,6 +3,7 @@ package dev.asr.streams;
 import dev.asr.schemas.Durations;
 import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.rules.EventRules;
 import dev.asr.streams.bands.BandPolicy;
 import dev.asr.streams.bands.BandThresholds;
 import java.time.Duration;
@@ -18,7 +19,8 @@ import java.util.TreeMap;
  * keys; Kafka Streams' own keys ({@code application.id}, {@code num.stream.threads}...) pass
  * through {@link #streamsConfig}.
  *
- * @param currency the one ISO 4217 currency of this deployment ({@code asr.currency}, USD)
+ * @param events the event rules, with the deployment's currency ({@code asr.currency}, USD) and
+ *     how far ahead an event may be stamped ({@code asr.max-clock-skew}, 5m)
  * @param bucket tumbling bucket size that views are summed from ({@code asr.bucket}, 1m)
  * @param grace how late an event may arrive and still count in its bucket ({@code asr.grace}, 2m)
  * @param views the rolling views, each a multiple of the bucket ({@code asr.views}, 1m,5m,1h,24h; the 1m view is the closed bucket itself)
@@ -29,13 +31,12 @@ import java.util.TreeMap;
  *     asr.task.timeout}, 1h)
  * @param settledRetention how long a settled task is remembered, so later spend is unattributed and
  *     a second outcome a duplicate ({@code asr.task.settled-retention}, 24h)
- * @param dedupRetention how long an event id is remembered for de-duplication ({@code
- *     asr.dedup.retention}, 2h)
- * @param maxClockSkew how far in the future an event may be stamped ({@code asr.max-clock-skew}, 5m)
- * @param wallClockInterval how often wall-clock time moves quiet partitions on ({@code
+ * @param dedupRetention how long an event id is remembered for de-duplication, whatever time a
+ *     resend carries ({@code asr.dedup.retention}, 24h)
+ * @param wallClockInterval how often the wall clock moves silent agents on ({@code
  *     asr.wall-clock.interval}, 10s)
- * @param fleetEmitDelay how long after a window ends its fleet roll-up is written ({@code
- *     asr.fleet.emit-delay}, 1m)
+ * @param fleetMaxWait how long fleet rows wait for an agent whose clock lags behind the others of its
+ *     partition; its rows then correct the fleet rows ({@code asr.fleet.max-wait}, 10m)
  * @param rocksDbMemoryBytes off-heap memory all RocksDB stores of the process share: block cache,
  *     index and filter blocks and memtables ({@code asr.rocksdb.memory}, 128MB)
  * @param metricsPort port of the process's own {@code /metrics} (dead letters, duplicates, late
@@ -43,7 +44,7 @@ import java.util.TreeMap;
  */
 public record StreamsSettings(
         TopicNames topics,
-        String currency,
+        EventRules events,
         Duration bucket,
         Duration grace,
         List<View> views,
@@ -52,9 +53,8 @@ public record StreamsSettings(
         Duration taskTimeout,
         Duration settledRetention,
         Duration dedupRetention,
-        Duration maxClockSkew,
         Duration wallClockInterval,
-        Duration fleetEmitDelay,
+        Duration fleetMaxWait,
         long rocksDbMemoryBytes,
         int metricsPort) {
 
@@ -80,6 +80,11 @@ public record StreamsSettings(
                         + Durations.format(bucket) + " (asr.bucket)");
             }
         }
+        Duration longest = views.stream().map(View::length).max(Duration::compareTo).orElseThrow();
+        if (longest.compareTo(bucket.plus(grace)) < 0) {
+            throw new IllegalArgumentException("the longest of asr.views (" + Durations.format(longest) + ") must be at least asr.bucket"
+                    + " + asr.grace (" + Durations.format(bucket.plus(grace)) + "): an event within the grace period must fit in it");
+        }
         if (views.stream().noneMatch(v -> v.name().equals(bandView))) {
             throw new IllegalArgumentException("asr.band.view=" + bandView + " is not one of asr.views ("
                     + String.join(",", views.stream().map(View::name).toList()) + ")");
@@ -95,6 +100,12 @@ public record StreamsSettings(
         if (settledRetention.compareTo(bucket.plus(grace)) < 0) {
             throw new IllegalArgumentException("asr.task.settled-retention=" + Durations.format(settledRetention)
                     + " must be at least asr.bucket + asr.grace (" + Durations.format(bucket.plus(grace)) + ")");
+        }
+        if (fleetMaxWait.compareTo(events.maxClockSkew().plus(bucket)) < 0) {
+            throw new IllegalArgumentException("asr.fleet.max-wait=" + Durations.format(fleetMaxWait) + " must be at least"
+                    + " asr.max-clock-skew + asr.bucket (" + Durations.format(events.maxClockSkew().plus(bucket)) + "): otherwise an"
+                    + " agent stamping events up to asr.max-clock-skew ahead makes fleet windows complete before the on-time agents of"
+                    + " its partition have written them, and their rows arrive late, as corrections");
         }
         if (wallClockInterval.isZero() || wallClockInterval.isNegative()) {
             throw new IllegalArgumentException("asr.wall-clock.interval must be positive");
@@ -122,7 +133,7 @@ public record StreamsSettings(
         }
         return new StreamsSettings(
                 TopicNames.from(s),
-                currency(s.getOrDefault("asr.currency", "USD")),
+                EventRules.from(s),
                 SettingValues.duration(s, "asr.bucket", "1m"),
                 SettingValues.duration(s, "asr.grace", "2m"),
                 views,
@@ -130,10 +141,9 @@ public record StreamsSettings(
                 bandPolicy(s),
                 SettingValues.duration(s, "asr.task.timeout", "1h"),
                 SettingValues.duration(s, "asr.task.settled-retention", "24h"),
-                SettingValues.duration(s, "asr.dedup.retention", "2h"),
-                SettingValues.duration(s, "asr.max-clock-skew", "5m"),
+                SettingValues.duration(s, "asr.dedup.retention", "24h"),
                 SettingValues.duration(s, "asr.wall-clock.interval", "10s"),
-                SettingValues.duration(s, "asr.fleet.emit-delay", "1m"),
+                SettingValues.duration(s, "asr.fleet.max-wait", "10m"),
                 SettingValues.bytes(s, "asr.rocksdb.memory", "128MB"),
                 (int) SettingValues.number(s, "asr.streams.metrics-port", 9401));
     }
@@ -199,11 +209,20 @@ public record StreamsSettings(
                 (long) SettingValues.number(s, prefix + "min-tasks", base.minTasks()));
     }
 
-    private static String currency(String code) {
-        String trimmed = code.trim();
-        if (!trimmed.matches("[A-Z]{3}")) {
-            throw new IllegalArgumentException("asr.currency='" + code + "' is not an ISO 4217 code such as USD or EUR");
-        }
-        return trimmed;
+    public String currency() {
+        return events.currency();
+    }
+
+    public long bucketMs() {
+        return bucket.toMillis();
+    }
+
+    public long[] viewLengths() {
+        return views.stream().mapToLong(v -> v.length().toMillis()).toArray();
+    }
+
+    /** The index in {@link #views} of the view that decides the band. */
+    public int bandViewIndex() {
+        return views.indexOf(view(bandView));
     }
 }

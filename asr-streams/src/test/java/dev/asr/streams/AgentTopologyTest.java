@@ -205,19 +205,19 @@ class AgentTopologyTest {
     }
 
     @Test
-    void eventsWithinGraceCountInTheirBucketAndLaterOnesAreCountedAsLate() throws Exception {
+    void eventsWithinGraceCountInTheirBucketAndLaterOnesGoToTheEarliestOpenBucketCountedAsLate() throws Exception {
         fx = new TopologyFixture();
-        fx.tick(at(0, 0));
-        fx.tick(at(10, 0)); // buckets ending at or before T0+8m are closed now
+        spend("agent-a", null, IDLE, 0, 0, 0, at(0, 0));
+        spend("agent-a", null, IDLE, 0, 0, 0, at(10, 0)); // agent-a's clock: its buckets ending at or before T0+8m are closed
         spend("agent-a", "on-time", INFERENCE, 100_000, 0, 0, at(8, 0)); // T0+8m: within grace of T0+10m
         spend("agent-a", "late", INFERENCE, 300_000, 0, 0, at(7, 59)); // its bucket closed at T0+10m
         fx.tick(at(13, 0));
-        AgentWindowMetrics onTime = fx.metrics("agent-a", "5m", at(9, 0));
-        assertThat(onTime.getCashSpendMicros()).isEqualTo(100_000);
-        assertThat(onTime.getOpenSpendMicros()).isEqualTo(100_000);
-        AgentWindowMetrics withLate = fx.metrics("agent-a", "5m", at(11, 0));
-        assertThat(withLate.getLateRecords()).as("counted in the bucket it arrived in").isEqualTo(1);
-        assertThat(withLate.getCashSpendMicros()).as("not applied").isEqualTo(100_000);
+        AgentWindowMetrics minute8 = fx.metrics("agent-a", "1m", at(9, 0));
+        assertThat(minute8.getCashSpendMicros()).as("spend is money: the late one is applied, to the earliest open bucket")
+                .isEqualTo(400_000);
+        assertThat(minute8.getOpenSpendMicros()).isEqualTo(400_000);
+        assertThat(minute8.getLateRecords()).isEqualTo(1);
+        assertThat(fx.metrics("agent-a", "1m", at(8, 0)).getCashSpendMicros()).as("its own bucket had closed").isZero();
         assertThat(fx.counters.late()).isEqualTo(1);
     }
 
@@ -244,7 +244,7 @@ class AgentTopologyTest {
         fx.tick(at(5, 0));
         List<BandTransition> transitions = fx.transitions();
         assertThat(transitions).singleElement().satisfies(t -> {
-            assertThat(t.getTransitionId()).isEqualTo("agent-a@" + END_1.toEpochMilli());
+            assertThat(t.getTransitionId()).isEqualTo("support/agent-a@" + END_1.toEpochMilli());
             assertThat(t.getAgentId()).isEqualTo("agent-a");
             assertThat(t.getFleet()).isEqualTo("support");
             assertThat(t.getFromBand()).isEqualTo(Band.UNRATED);
@@ -274,7 +274,7 @@ class AgentTopologyTest {
         assertThat(transitions).extracting(BandTransition::getDirection).containsExactly(Direction.RATED, Direction.UNRATED);
         assertThat(transitions.get(1).getFromBand()).isEqualTo(Band.SELF_DIRECTED);
         assertThat(transitions.get(1).getToBand()).isEqualTo(Band.UNRATED);
-        assertThat(transitions.get(1).getTransitionId()).isEqualTo("agent-a@" + at(61, 0).toEpochMilli());
+        assertThat(transitions.get(1).getTransitionId()).isEqualTo("support/agent-a@" + at(61, 0).toEpochMilli());
         assertThat(transitions.get(1).getAsr()).isNull();
     }
 

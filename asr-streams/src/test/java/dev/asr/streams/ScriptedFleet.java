@@ -5,7 +5,6 @@ import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
 import dev.asr.schemas.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,7 +13,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /** Writes scripted agents' events to a real broker, as an agent runtime would: keyed by agent, stamped with event time. */
 final class ScriptedFleet implements AutoCloseable {
@@ -41,22 +39,10 @@ final class ScriptedFleet implements AutoCloseable {
                 .setOccurredAt(at.plusMillis(1)).build());
     }
 
-    /** Moves the clock of every input partition to {@code at}, with a free idle event on each. */
-    void tickEveryPartition(int partitions, Instant at) {
-        for (int p = 0; p < partitions; p++) {
-            String agent = agentOnPartition(p, partitions);
-            spend(SpendEvent.newBuilder().setEventId("tick-" + p + "-" + at.toEpochMilli()).setAgentId(agent).setFleet("clock")
-                    .setKind(SpendKind.IDLE).setCostMicros(0).setOccurredAt(at).build());
-        }
-    }
-
-    static String agentOnPartition(int partition, int partitions) {
-        for (int i = 0; ; i++) {
-            String candidate = "clock-" + i;
-            if (Utils.toPositive(Utils.murmur2(candidate.getBytes(StandardCharsets.UTF_8))) % partitions == partition) {
-                return candidate;
-            }
-        }
+    /** Moves an agent's clock to {@code at} with a free idle event (agents keep their own clocks). */
+    void tick(String agent, String fleet, Instant at) {
+        spend(SpendEvent.newBuilder().setEventId("tick-" + agent + "-" + at.toEpochMilli()).setAgentId(agent).setFleet(fleet)
+                .setKind(SpendKind.IDLE).setCostMicros(0).setOccurredAt(at).build());
     }
 
     void spend(SpendEvent e) {

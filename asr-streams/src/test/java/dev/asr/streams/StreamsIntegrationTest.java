@@ -71,7 +71,9 @@ class StreamsIntegrationTest {
                     fleet.task("hoverer", "steady", "h" + minute + "-" + i, COST, i < HOVERER[minute], at);
                 }
             }
-            fleet.tickEveryPartition(PARTITIONS, T0.plus(Duration.ofMinutes(20)));
+            for (String[] agent : new String[][] {{"riser", "learning"}, {"faller", "learning"}, {"hoverer", "steady"}}) {
+                fleet.tick(agent[0], agent[1], T0.plus(Duration.ofMinutes(20)));
+            }
             fleet.flush();
         }
         // A garbled record on the way: dead-lettered with its bytes, the rest carries on.
@@ -177,7 +179,7 @@ class StreamsIntegrationTest {
             fleet.spend(first);
             fleet.spend(SpendEvent.newBuilder(first).setEventId("keeper-spend-late").setCostMicros(40_000)
                     .setOccurredAt(T0.plusSeconds(20)).build());
-            fleet.tickEveryPartition(1, T0.plus(Duration.ofMinutes(5)));
+            fleet.tick("keeper", "support", T0.plus(Duration.ofMinutes(5)));
             fleet.flush();
             awaitProcessed(service, 3);
             assertThat(service.counters().duplicates()).as("the resent spend of the settled task").isEqualTo(1);

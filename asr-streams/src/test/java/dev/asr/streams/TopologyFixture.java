@@ -10,6 +10,7 @@ import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.streams.processor.PipelineCounters;
+import dev.asr.streams.state.AsrStores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,31 +39,51 @@ final class TopologyFixture implements AutoCloseable {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    final StreamsSettings settings;
+    StreamsSettings settings;
     final PipelineCounters counters = new PipelineCounters();
     final Topics topics;
-    final TopologyTestDriver driver;
-    private final TestInputTopic<byte[], byte[]> spendIn;
-    private final TestInputTopic<byte[], byte[]> outcomesIn;
-    private final TestOutputTopic<String, AgentWindowMetrics> metricsOut;
-    private final TestOutputTopic<String, BandTransition> transitionsOut;
-    private final TestOutputTopic<byte[], byte[]> deadLettersOut;
+    TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> spendIn;
+    private TestInputTopic<byte[], byte[]> outcomesIn;
+    private TestOutputTopic<String, AgentWindowMetrics> metricsOut;
+    private TestOutputTopic<String, BandTransition> transitionsOut;
+    private TestOutputTopic<byte[], byte[]> deadLettersOut;
     private final AtomicInteger ids = new AtomicInteger();
     private final Path directory;
+    private final AsrStores.Storage storage;
+    /** The driver's wall clock, as moved by this fixture. */
+    private Instant wall;
+    /** Per agent (fleet/agent): the latest event time piped and the wall time then, to move its clock on. */
+    private final Map<String, Instant[]> clocks = new HashMap<>();
 
     TopologyFixture() throws Exception {
         this(Map.of());
     }
 
     TopologyFixture(Map<String, String> overrides) throws Exception {
+        this(overrides, AsrStores.Storage.IN_MEMORY);
+    }
+
+    /**
+     * The topology with its stores in {@code storage}. The driver commits, and flushes every store,
+     * after each record: on RocksDB that is milliseconds a record, so most tests keep their stores in
+     * the heap; those about what survives a restart use RocksDB.
+     */
+    TopologyFixture(Map<String, String> overrides, AsrStores.Storage storage) throws Exception {
+        this.storage = storage;
         directory = Files.createTempDirectory("asr-topology-test");
-        settings = StreamsSettings.from(overrides);
         topics = Topics.create(TopicNames.DEFAULTS, new EmbeddedSchemaRegistry(directory.resolve("schemas")));
+        wall = T0.plus(Duration.ofHours(1));
+        start(overrides);
+    }
+
+    private void start(Map<String, String> overrides) {
+        settings = StreamsSettings.from(overrides);
         Properties props = new Properties();
         props.put("application.id", "asr-test");
         props.put("bootstrap.servers", "unused:9092");
         props.put("state.dir", directory.resolve("state").toString());
-        driver = new TopologyTestDriver(AsrTopology.build(settings, topics, counters), props, T0.plus(Duration.ofHours(1)));
+        driver = new TopologyTestDriver(AsrTopology.build(settings, topics, counters, 1, storage), props, wall);
         spendIn = driver.createInputTopic(topics.spend().name(), new ByteArraySerializer(), new ByteArraySerializer());
         outcomesIn = driver.createInputTopic(topics.outcomes().name(), new ByteArraySerializer(), new ByteArraySerializer());
         metricsOut = driver.createOutputTopic(topics.agentMetrics().name(), topics.agentMetrics().keySerde().deserializer(),
@@ -70,6 +91,62 @@ final class TopologyFixture implements AutoCloseable {
         transitionsOut = driver.createOutputTopic(topics.bandTransitions().name(), topics.bandTransitions().keySerde().deserializer(),
                 topics.bandTransitions().valueSerde().deserializer());
         deadLettersOut = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Stops the topology and starts it again on the same state with other settings, as an
+     * operator restarting {@code asr streams} would. The driver deletes its state directory when it
+     * closes: the stores (flushed at every commit) are kept aside meanwhile.
+     */
+    void restartWith(Map<String, String> overrides) throws Exception {
+        if (storage != AsrStores.Storage.ROCKSDB) {
+            throw new IllegalStateException("a restart keeps only what is on disk: build the fixture with Storage.ROCKSDB");
+        }
+        drainMetrics();
+        Path state = directory.resolve("state");
+        Path kept = directory.resolve("state-kept");
+        copy(state, kept);
+        driver.close();
+        delete(state);
+        Files.move(kept, state);
+        start(overrides);
+        // A restarted topology counts every agent's silence from the restart.
+        clocks.values().forEach(clock -> clock[1] = wall);
+    }
+
+    private static void copy(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else if (!path.getFileName().toString().equals(".lock")) {
+                    Files.copy(path, target);
+                }
+            }
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // A temp directory; the OS cleans what is left.
+        }
+    }
+
+    /** Every record written to a store's changelog so far: key and value sizes, for bounding state per record. */
+    List<TestRecord<byte[], byte[]>> changelog(String store) {
+        return driver.createOutputTopic("asr-test-" + store + "-changelog", new ByteArrayDeserializer(), new ByteArrayDeserializer())
+                .readRecordsToList();
+    }
+
+    /** A store of the agent side as the key-value store it logs to. */
+    org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> keyValueStore(String name) {
+        if (name.equals(dev.asr.streams.state.AsrStores.AGENTS)) {
+            return ((dev.asr.streams.state.WriteBackStore) driver.getStateStore(name)).logged();
+        }
+        return driver.getKeyValueStore(name);
     }
 
     // ---- writing events
@@ -80,6 +157,7 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     SpendEvent spend(SpendEvent event) {
+        observed(event.getFleet(), event.getAgentId(), event.getOccurredAt());
         pipe(spendIn, event.getAgentId(), topics.spend().valueSerde().serializer().serialize(topics.spend().name(), event),
                 event.getOccurredAt());
         return event;
@@ -92,6 +170,7 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     OutcomeEvent outcome(OutcomeEvent event) {
+        observed(event.getFleet(), event.getAgentId(), event.getOccurredAt());
         pipe(outcomesIn, event.getAgentId(), topics.outcomes().valueSerde().serializer().serialize(topics.outcomes().name(), event),
                 event.getOccurredAt());
         return event;
@@ -113,13 +192,39 @@ final class TopologyFixture implements AutoCloseable {
         outcomesIn.pipeInput(new TestRecord<>(key, value, new RecordHeaders(), at));
     }
 
-    /** Moves the partition clock with an idle event of an uninvolved agent (same partition in the driver). */
+    private void observed(String fleet, String agent, Instant at) {
+        clocks.merge(fleet + "/" + agent, new Instant[] {at, wall},
+                (old, now) -> new Instant[] {old[0].isAfter(at) ? old[0] : at, wall});
+    }
+
+    /**
+     * Moves every agent's clock to at least {@code at} the way a silent agent's clock moves: by the
+     * wall clock, once the agent has been quiet for the grace period (SPEC §4 v2). The agent furthest
+     * behind lands exactly on {@code at}; the others go as far past it as they were ahead.
+     */
     void tick(Instant at) {
-        spend("clock-agent", null, SpendKind.IDLE, 0, at);
+        Instant needed = wall;
+        for (Instant[] clock : clocks.values()) {
+            Instant forThisAgent = clock[1].plus(settings.grace()).plus(Duration.between(clock[0], at));
+            needed = forThisAgent.isAfter(needed) ? forThisAgent : needed;
+        }
+        advanceWallClock(Duration.between(wall, needed));
     }
 
     void advanceWallClock(Duration by) {
+        wall = wall.plus(by);
         driver.advanceWallClockTime(by);
+    }
+
+    Instant wallClock() {
+        return wall;
+    }
+
+    /** Real time passes with the events: the wall clock moves to {@code eventTime} when behind it (never back). */
+    void wallAtLeast(Instant eventTime) {
+        if (eventTime.isAfter(wall)) {
+            advanceWallClock(Duration.between(wall, eventTime));
+        }
     }
 
     private static void pipe(TestInputTopic<byte[], byte[]> topic, String key, byte[] value, Instant at) {
@@ -140,10 +245,13 @@ final class TopologyFixture implements AutoCloseable {
             allMetrics.add(m);
             String who = m.getAgentId() == null ? "fleet:" + m.getFleet() : m.getAgentId();
             latest.put(who + "|" + m.getWindow() + "|" + m.getWindowEnd(), m);
+            if (m.getAgentId() != null) {
+                latest.put(m.getFleet() + "/" + who + "|" + m.getWindow() + "|" + m.getWindowEnd(), m);
+            }
         }
     }
 
-    /** The latest row for an agent (or "fleet:<name>"), view and window end; null when none was written. */
+    /** The latest row for an agent (its id, or "fleet/id"; or "fleet:<name>"), view and window end; null when none was written. */
     AgentWindowMetrics metrics(String who, String view, Instant windowEnd) {
         drainMetrics();
         return latest.get(who + "|" + view + "|" + windowEnd);
@@ -171,10 +279,6 @@ final class TopologyFixture implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
-        try (var paths = Files.walk(directory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException ignored) {
-            // A temp directory; the OS cleans what is left.
-        }
+        delete(directory);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -88,6 +89,21 @@ final class ChildBroker implements AutoCloseable {
             new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
         }
         return topics;
+    }
+
+    /** Bytes on disk of each topic whose name {@code matches}, summed over its partitions. */
+    Map<String, Long> topicBytes(java.util.function.Predicate<String> matches) throws Exception {
+        Map<String, Long> bytes = new java.util.TreeMap<>();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id).toList();
+            admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(dir ->
+                    dir.replicaInfos().forEach((partition, replica) -> {
+                        if (matches.test(partition.topic())) {
+                            bytes.merge(partition.topic(), replica.size(), Long::sum);
+                        }
+                    })));
+        }
+        return bytes;
     }
 
     @Override

@@ -77,11 +77,11 @@ public final class AsrCollector implements MultiCollector {
     private record AgentPoints(FleetState.Agent source, List<List<GaugeDataPointSnapshot>> windowGauges, GaugeDataPointSnapshot band,
             CounterDataPointSnapshot spend, CounterDataPointSnapshot autonomous, CounterDataPointSnapshot value) {}
 
-    /** Keyed by agent id; an entry is valid while its source is the agent's current snapshot. */
+    /** Keyed by {@link FleetState.Agent#key()}; an entry is valid while its source is the agent's current snapshot. */
     private volatile Map<String, AgentPoints> pointsByAgent = Map.of();
 
     private AgentPoints points(FleetState.Agent agent, List<WindowGauge> gauges) {
-        AgentPoints cached = pointsByAgent.get(agent.agentId());
+        AgentPoints cached = pointsByAgent.get(agent.key());
         if (cached != null && cached.source() == agent) {
             return cached;
         }
@@ -111,7 +111,7 @@ public final class AsrCollector implements MultiCollector {
         // metric's points to find duplicates, and a sort of sorted input is one pass.
         Map<String, AgentPoints> current = new LinkedHashMap<>(agents.size() * 2);
         for (FleetState.Agent agent : agents) {
-            current.put(agent.agentId(), points(agent, gauges));
+            current.put(agent.key(), points(agent, gauges));
         }
         pointsByAgent = current;
         for (int i = 0; i < gauges.size(); i++) {
@@ -202,8 +202,9 @@ public final class AsrCollector implements MultiCollector {
         out.metricSnapshot(CounterSnapshot.builder().name("asr_exporter_unreadable_records")
                 .help("Records skipped because they could not be decoded")
                 .dataPoint(CounterDataPointSnapshot.builder().value(feed.badRecords()).build()).build());
-        out.metricSnapshot(gauge("asr_exporter_agents", "Agents heard from within the agent TTL", known));
-        out.metricSnapshot(gauge("asr_exporter_agents_dropped", "Agents left out of the per-agent series by asr.exporter.max-agents",
+        out.metricSnapshot(gauge("asr_exporter_agents", "Agents with an event within the agent TTL", known));
+        out.metricSnapshot(gauge("asr_exporter_agents_dropped", "Agents left out of the per-agent series by asr.exporter.max-agents"
+                        + " (the least recently active)",
                 settings.perAgent() ? dropped : 0));
         out.metricSnapshot(InfoSnapshot.builder().name("asr_exporter").help("The exporter's version and the deployment's currency")
                 .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()

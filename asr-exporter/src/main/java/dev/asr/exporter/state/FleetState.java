@@ -7,37 +7,43 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The latest of everything the topology wrote, as the exporter needs it at scrape time: per agent
- * its latest row per window, band and counters; per fleet its latest rows and transition counts.
- * One thread writes (the topic feed), scrapes read: each agent's entry is an immutable snapshot,
- * replaced whole.
+ * (fleet plus agent id: two fleets may each have a {@code bot-1}) its latest row per window, band
+ * and counters; per fleet its latest rows and transition counts. One thread writes (the topic
+ * feed), scrapes read: each agent's entry is an immutable snapshot, replaced whole.
+ *
+ * <p>Liveness is by activity (SPEC §7 v2): an agent is active as of its last <em>event</em> (the
+ * rows' {@code last_event_at}), not its last row, since a silent agent's 24 h view keeps writing
+ * rows for a day.
  */
 public final class FleetState {
 
     /**
-     * One agent as of its latest rows. Money counters are in micros. {@code labels} and {@code
-     * windowLabels} are built once per agent, not per scrape: with thousands of agents, building
-     * label sets was most of a scrape's cost.
+     * One agent as of its latest rows. Money counters are in micros. {@code activeAtMs} is the time
+     * of its last event. {@code labels} and {@code windowLabels} are built once per agent, not per
+     * scrape: with thousands of agents, building label sets was most of a scrape's cost.
      */
-    public record Agent(String agentId, String fleet, Map<String, AgentWindowMetrics> byWindow, Band band, long heardAtMs,
+    public record Agent(String key, String agentId, String fleet, Map<String, AgentWindowMetrics> byWindow, Band band, long activeAtMs,
             long spendMicros, long autonomousSpendMicros, long valueMicros, long countedUpToMs, Labels labels,
             Map<String, Labels> windowLabels) {}
 
-    /** One fleet as of its latest rows. */
-    public record Fleet(String fleet, Map<String, AgentWindowMetrics> byWindow, long heardAtMs) {}
+    /** One fleet as of its latest rows; {@code activeAtMs}: its agents' last event, as its rows say. */
+    public record Fleet(String fleet, Map<String, AgentWindowMetrics> byWindow, long activeAtMs) {}
 
     private static final Band[] BANDS = Band.values();
 
     private final String bandView;
     private final String counterView;
-    /** Sorted by agent id: scrapes emit points in label order, which client_java then checks in one pass. */
+    /** By agent id then fleet (the label order): scrapes emit points sorted, which client_java then checks in one pass. */
     private final Map<String, Agent> agents = new ConcurrentSkipListMap<>();
     private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
     /** Per fleet, transitions by from × to ordinal. */
@@ -48,21 +54,28 @@ public final class FleetState {
         this.counterView = counterView;
     }
 
+    /** An agent's key: its id, then its fleet, joined by a character no id may hold. */
+    public static String key(String agentId, String fleet) {
+        return agentId + '\u001f' + fleet;
+    }
+
     /**
      * Takes a metrics row. A replayed row (read again at start-up) restores gauges but adds nothing
-     * to the counters: they count what happened while this exporter ran.
+     * to the counters: they count what happened while this exporter ran. {@code readAtMs} is when
+     * the row was read: the agent's activity when the row does not say (rows before schema v2).
      */
-    public void onMetrics(AgentWindowMetrics row, long heardAtMs, boolean replayed) {
+    public void onMetrics(AgentWindowMetrics row, long readAtMs, boolean replayed) {
+        long activeAt = row.getLastEventAt() != null ? row.getLastEventAt().toEpochMilli() : readAtMs;
         if (row.getAgentId() == null) {
             fleets.compute(row.getFleet(), (name, old) -> {
                 Map<String, AgentWindowMetrics> windows = old == null ? new HashMap<>() : new HashMap<>(old.byWindow());
                 windows.merge(row.getWindow(), row, FleetState::later);
-                return new Fleet(name, Map.copyOf(windows), Math.max(heardAtMs, old == null ? 0 : old.heardAtMs()));
+                return new Fleet(name, Map.copyOf(windows), Math.max(activeAt, old == null ? Long.MIN_VALUE : old.activeAtMs()));
             });
             transitions.computeIfAbsent(row.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length));
             return;
         }
-        agents.compute(row.getAgentId(), (id, old) -> {
+        agents.compute(key(row.getAgentId(), row.getFleet()), (key, old) -> {
             Map<String, AgentWindowMetrics> windows = old == null ? new HashMap<>() : new HashMap<>(old.byWindow());
             windows.merge(row.getWindow(), row, FleetState::later);
             long spend = old == null ? 0 : old.spendMicros();
@@ -79,16 +92,16 @@ public final class FleetState {
                 countedUpTo = end;
             }
             AgentWindowMetrics deciding = windows.getOrDefault(bandView, row);
-            boolean sameFleet = old != null && old.fleet().equals(row.getFleet());
-            Labels labels = sameFleet ? old.labels() : Labels.of("agent", id, "fleet", row.getFleet());
-            Map<String, Labels> windowLabels = sameFleet ? old.windowLabels() : Map.of();
+            Labels labels = old != null ? old.labels() : Labels.of("agent", row.getAgentId(), "fleet", row.getFleet());
+            Map<String, Labels> windowLabels = old != null ? old.windowLabels() : Map.of();
             if (!windowLabels.containsKey(row.getWindow())) {
                 Map<String, Labels> more = new HashMap<>(windowLabels);
-                more.put(row.getWindow(), Labels.of("agent", id, "fleet", row.getFleet(), "window", row.getWindow()));
+                more.put(row.getWindow(), Labels.of("agent", row.getAgentId(), "fleet", row.getFleet(), "window", row.getWindow()));
                 windowLabels = Map.copyOf(more);
             }
-            return new Agent(id, row.getFleet(), Map.copyOf(windows), deciding.getBand(),
-                    Math.max(heardAtMs, old == null ? 0 : old.heardAtMs()), spend, autonomous, value, countedUpTo, labels, windowLabels);
+            return new Agent(key, row.getAgentId(), row.getFleet(), Map.copyOf(windows), deciding.getBand(),
+                    Math.max(activeAt, old == null ? Long.MIN_VALUE : old.activeAtMs()), spend, autonomous, value, countedUpTo, labels,
+                    windowLabels);
         });
         transitions.computeIfAbsent(row.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length));
     }
@@ -98,19 +111,26 @@ public final class FleetState {
                 .incrementAndGet(transition.getFromBand().ordinal() * BANDS.length + transition.getToBand().ordinal());
     }
 
-    /** Forgets agents and fleets not heard from since {@code cutoffMs}. */
+    /**
+     * Forgets agents whose last event is before {@code cutoffMs}, and fleets left with no live agent
+     * whose own rows say no event either: their series leave {@code /metrics}.
+     */
     public void expire(long cutoffMs) {
-        agents.values().removeIf(agent -> agent.heardAtMs() < cutoffMs);
-        fleets.values().removeIf(fleet -> fleet.heardAtMs() < cutoffMs);
+        agents.values().removeIf(agent -> agent.activeAtMs() < cutoffMs);
+        Set<String> live = new HashSet<>();
+        agents.values().forEach(agent -> live.add(agent.fleet()));
+        fleets.values().removeIf(fleet -> !live.contains(fleet.fleet()) && fleet.activeAtMs() < cutoffMs);
+        live.addAll(fleets.keySet());
+        transitions.keySet().removeIf(fleet -> !live.contains(fleet));
     }
 
-    /** The agents heard from most recently, at most {@code limit}, in agent id order. */
+    /** The most recently active agents, at most {@code limit}, in label order (agent id, then fleet). */
     public List<Agent> agents(int limit) {
         List<Agent> all = new ArrayList<>(agents.values());
         if (all.size() > limit) {
-            all.sort(Comparator.comparingLong(Agent::heardAtMs).reversed());
+            all.sort(Comparator.comparingLong(Agent::activeAtMs).reversed());
             all = new ArrayList<>(all.subList(0, limit));
-            all.sort(Comparator.comparing(Agent::agentId));
+            all.sort(Comparator.comparing(Agent::key));
         }
         return all;
     }

@@ -1,5 +1,6 @@
 package dev.asr.exporter.prometheus;
 
+import static dev.asr.exporter.Rows.activeAt;
 import static dev.asr.exporter.Rows.row;
 import static dev.asr.exporter.Rows.transition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -113,26 +114,67 @@ class AsrCollectorTest {
     }
 
     @Test
-    void agentsSilentForTheirTtlDisappear() throws Exception {
+    void anAgentLeavesTheTtlAfterItsLastEventEvenWhileItsLongViewsStillWriteRows() throws Exception {
         FleetState state = state();
         long now = System.currentTimeMillis();
-        state.onMetrics(row("old", "trading", "1h", END, Band.ASSISTED, 10, 5), now - 120_000, false);
-        state.onMetrics(row("new", "trading", "1h", END, Band.ASSISTED, 10, 5), now, false);
+        Instant lastEvent = Instant.ofEpochMilli(now).minusSeconds(120);
+        // A silent agent's 24h view keeps writing rows for a day: they arrive now, but say its last event was two minutes ago.
+        state.onMetrics(activeAt(row("quiet", "trading", "24h", END, Band.ASSISTED, 10, 5), lastEvent), now, false);
+        state.onMetrics(activeAt(row("busy", "trading", "24h", END, Band.ASSISTED, 10, 5), Instant.ofEpochMilli(now)), now, false);
         String text = scrape(Map.of("asr.exporter.agent-ttl", "1m"), state);
-        assertThat(text).contains("agent=\"new\"").doesNotContain("agent=\"old\"").contains("asr_exporter_agents 1.0");
+        assertThat(text).contains("agent=\"busy\"").doesNotContain("agent=\"quiet\"").contains("asr_exporter_agents 1.0");
     }
 
     @Test
-    void theCapKeepsTheMostRecentlyHeardAgentsAndCountsTheRest() throws Exception {
+    void rowsWrittenBeforeTheLastEventTimeExistedCountAsActivityWhenRead() throws Exception {
+        FleetState state = state();
+        long now = System.currentTimeMillis();
+        state.onMetrics(activeAt(row("old", "trading", "1h", END, Band.ASSISTED, 10, 5), null), now - 120_000, false);
+        state.onMetrics(activeAt(row("new", "trading", "1h", END, Band.ASSISTED, 10, 5), null), now, false);
+        String text = scrape(Map.of("asr.exporter.agent-ttl", "1m"), state);
+        assertThat(text).contains("agent=\"new\"").doesNotContain("agent=\"old\"");
+    }
+
+    @Test
+    void theCapKeepsTheMostRecentlyActiveAgentsAndCountsTheRest() throws Exception {
         FleetState state = state();
         long now = System.currentTimeMillis();
         for (int i = 0; i < 5; i++) {
-            state.onMetrics(row("bot-" + i, "trading", "1h", END, Band.ASSISTED, 10, 5), now - i * 1000L, false);
+            // Rows read in the opposite order of the agents' activity: the cap goes by activity, not by arrival.
+            state.onMetrics(activeAt(row("bot-" + i, "trading", "1h", END, Band.ASSISTED, 10, 5), Instant.ofEpochMilli(now - i * 1000L)),
+                    now - (5 - i) * 1000L, false);
         }
         String text = scrape(Map.of("asr.exporter.max-agents", "3"), state);
         assertThat(text).contains("agent=\"bot-0\"", "agent=\"bot-1\"", "agent=\"bot-2\"").doesNotContain("agent=\"bot-3\"")
                 .contains("asr_exporter_agents_dropped 2.0")
                 .contains("asr_fleet_agents{band=\"assisted\",fleet=\"trading\"} 5.0");
+    }
+
+    @Test
+    void aFleetWithNoLiveAgentLeavesTheFleetSeries() throws Exception {
+        FleetState state = state();
+        long now = System.currentTimeMillis();
+        Instant stale = Instant.ofEpochMilli(now).minusSeconds(600);
+        state.onMetrics(activeAt(row("bot-1", "gone", "1h", END, Band.ASSISTED, 10, 5), stale), now, false);
+        state.onMetrics(activeAt(row(null, "gone", "1h", END, Band.ASSISTED, 10, 5), stale), now, false);
+        state.onTransition(transition("bot-1", "gone", Band.SELF_DIRECTED, Band.ASSISTED, END));
+        state.onMetrics(row("bot-2", "here", "1h", END, Band.ASSISTED, 10, 5), now, false);
+        state.onMetrics(row(null, "here", "1h", END, Band.ASSISTED, 10, 5), now, false);
+        String text = scrape(Map.of("asr.exporter.agent-ttl", "5m"), state);
+        assertThat(text).doesNotContain("fleet=\"gone\"").contains("asr_fleet_ratio{fleet=\"here\",window=\"1h\"}")
+                .contains("asr_band_transitions_total{fleet=\"here\"");
+    }
+
+    @Test
+    void twoFleetsEachWithAnAgentOfTheSameIdAreTwoAgents() throws Exception {
+        FleetState state = state();
+        long now = System.currentTimeMillis();
+        state.onMetrics(row("bot-1", "alpha", "1h", END, Band.SELF_DIRECTED, 100, 90), now, false);
+        state.onMetrics(row("bot-1", "beta", "1h", END, Band.REACTIVE, 100, 10), now, false);
+        String text = scrape(Map.of(), state);
+        assertThat(text).contains("asr_ratio{agent=\"bot-1\",fleet=\"alpha\",window=\"1h\"} 0.9\n")
+                .contains("asr_ratio{agent=\"bot-1\",fleet=\"beta\",window=\"1h\"} 0.1\n")
+                .contains("asr_exporter_agents 2.0");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.asr.ingest.gateway;
 
 import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.schemas.SettingValues;
+import dev.asr.schemas.rules.EventRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,12 +17,13 @@ import java.util.Map;
  * @param maxBodyBytes larger bodies are refused with 413 ({@code asr.ingest.max-body}, 5MB)
  * @param threads requests served at once, each on its own thread while it waits for Kafka; with
  *     {@code maxBodyBytes} this bounds the memory bodies take ({@code asr.ingest.threads}, 32)
- * @param maxClockSkew how far in the future {@code occurred_at} may be ({@code asr.max-clock-skew}, 5m)
+ * @param events the rules every record must follow, with the deployment's currency and how far
+ *     ahead {@code occurred_at} may be ({@code asr.currency}, USD; {@code asr.max-clock-skew}, 5m)
  * @param retryAfter the {@code Retry-After} of 429 and 503 answers ({@code asr.ingest.retry-after}, 5s)
  * @param client how records reach Kafka: the SDK's settings, with short timeouts so a Kafka outage
  *     becomes a 503 in seconds, not minutes ({@code asr.client.*}, Kafka producer keys)
  */
-public record GatewaySettings(int port, Path tokensFile, int maxBodyBytes, int threads, Duration maxClockSkew, Duration retryAfter,
+public record GatewaySettings(int port, Path tokensFile, int maxBodyBytes, int threads, EventRules events, Duration retryAfter,
         AsrClientSettings client) {
 
     public GatewaySettings {
@@ -35,7 +37,7 @@ public record GatewaySettings(int port, Path tokensFile, int maxBodyBytes, int t
 
     /** The same settings listening on another port. */
     public GatewaySettings withPort(int newPort) {
-        return new GatewaySettings(newPort, tokensFile, maxBodyBytes, threads, maxClockSkew, retryAfter, client);
+        return new GatewaySettings(newPort, tokensFile, maxBodyBytes, threads, events, retryAfter, client);
     }
 
     public static GatewaySettings from(Map<String, String> settings) {
@@ -50,7 +52,7 @@ public record GatewaySettings(int port, Path tokensFile, int maxBodyBytes, int t
                 tokens == null || tokens.isBlank() ? null : Path.of(tokens.trim()),
                 (int) Math.min(Integer.MAX_VALUE - 8, SettingValues.bytes(settings, "asr.ingest.max-body", "5MB")),
                 SettingValues.integer(settings, "asr.ingest.threads", 32),
-                SettingValues.duration(settings, "asr.max-clock-skew", "5m"),
+                EventRules.from(settings),
                 SettingValues.duration(settings, "asr.ingest.retry-after", "5s"),
                 AsrClientSettings.from(client));
     }

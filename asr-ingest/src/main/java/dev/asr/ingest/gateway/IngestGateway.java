@@ -69,7 +69,7 @@ public final class IngestGateway implements AutoCloseable {
         this.settings = settings;
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
-        this.parser = new RecordParser(settings.client().currency(), settings.maxClockSkew(), clock);
+        this.parser = new RecordParser(settings.events(), clock);
         this.openApi = resource("/openapi.json");
         this.server = Undertow.builder()
                 .addHttpListener(settings.port(), "0.0.0.0")
@@ -306,6 +306,7 @@ public final class IngestGateway implements AutoCloseable {
             if (problem.field() != null) {
                 item.put("field", problem.field());
             }
+            item.put("reason", problem.reason());
             item.put("error", problem.error());
         }
         return answer;

@@ -9,9 +9,11 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
+import dev.asr.schemas.rules.EventRules;
+import dev.asr.schemas.rules.Rejection;
+import dev.asr.schemas.rules.Violation;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,13 +26,21 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Reads a body of spend or outcome records — one JSON object, a JSON array of objects, or NDJSON —
- * with the Avro field names, checking each record on its own. A record with a problem becomes an
- * error naming its index, the field and the rule; the others are kept.
+ * with the Avro field names, checking each record on its own: first that its JSON has the right
+ * shape (fields, types, symbols), then the {@link EventRules} every entry point applies, with the
+ * topology's reasons and messages. A record with a problem becomes an error naming its index, the
+ * field, the reason and the rule; the others are kept.
  */
 public final class RecordParser {
 
-    /** A record's problem: its 0-based index in the body, the field (or null) and what is wrong. */
-    public record Problem(int index, String field, String error) {}
+    /** The reason of a record whose JSON does not have the shape of an event (a gateway-only check). */
+    public static final String MALFORMED_JSON = "malformed-json";
+
+    /**
+     * A record's problem: its 0-based index in the body, the field (or null), the reason (a
+     * {@link Rejection} code, or {@link #MALFORMED_JSON}) and what is wrong.
+     */
+    public record Problem(int index, String field, String reason, String error) {}
 
     /** What a body held: the good records, and the problems of the others (or of the body itself). */
     public record Parsed(List<SpecificRecord> records, List<Problem> problems) {}
@@ -39,13 +49,11 @@ public final class RecordParser {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).maxStringLength(1 << 20).build())
             .build();
 
-    private final String currency;
-    private final Duration maxClockSkew;
+    private final EventRules rules;
     private final Clock clock;
 
-    public RecordParser(String currency, Duration maxClockSkew, Clock clock) {
-        this.currency = currency;
-        this.maxClockSkew = maxClockSkew;
+    public RecordParser(EventRules rules, Clock clock) {
+        this.rules = rules;
         this.clock = clock;
     }
 
@@ -64,14 +72,14 @@ public final class RecordParser {
         try (JsonParser parser = JSON.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
-                problems.add(new Problem(-1, null, "the body is empty: send a JSON object, a JSON array of objects, or NDJSON"));
+                problems.add(new Problem(-1, null, MALFORMED_JSON, "the body is empty: send a JSON object, a JSON array of objects, or NDJSON"));
                 return new Parsed(records, problems);
             }
             boolean array = first == JsonToken.START_ARRAY;
             JsonToken token = array ? parser.nextToken() : first;
             while (token != null && token != JsonToken.END_ARRAY) {
                 if (token != JsonToken.START_OBJECT) {
-                    problems.add(new Problem(index, null, "record " + index + " is " + describe(token) + ", not a JSON object"));
+                    problems.add(new Problem(index, null, MALFORMED_JSON, "record " + index + " is " + describe(token) + ", not a JSON object"));
                     parser.skipChildren();
                 } else {
                     Fields fields = readObject(parser, index, problems);
@@ -86,13 +94,13 @@ public final class RecordParser {
                 token = parser.nextToken();
             }
             if (array && parser.nextToken() != null) {
-                problems.add(new Problem(-1, null, "there is more after the JSON array: send one array, or NDJSON"));
+                problems.add(new Problem(-1, null, MALFORMED_JSON, "there is more after the JSON array: send one array, or NDJSON"));
             }
         } catch (IOException e) {
             // A broken body cannot be split into records reliably: refuse all of it.
             String where = e instanceof JsonProcessingException json && json.getLocation() != null
                     ? " at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() : "";
-            return new Parsed(List.of(), List.of(new Problem(index, null, "the body is not valid JSON" + where + " (record " + index
+            return new Parsed(List.of(), List.of(new Problem(index, null, MALFORMED_JSON, "the body is not valid JSON" + where + " (record " + index
                     + "): " + shortMessage(e) + ". Nothing in it was accepted. Send a JSON object, a JSON array of objects,"
                     + " or NDJSON (one object per line)")));
         }
@@ -111,7 +119,7 @@ public final class RecordParser {
             JsonToken value = parser.nextToken();
             if (value == JsonToken.START_OBJECT) {
                 if (!name.equals("attributes")) {
-                    problems.add(new Problem(index, name, name + " must be a scalar, not an object"));
+                    problems.add(new Problem(index, name, MALFORMED_JSON, name + " must be a scalar, not an object"));
                     parser.skipChildren();
                     skipRest(parser);
                     return null;
@@ -121,7 +129,7 @@ public final class RecordParser {
                     String key = parser.currentName();
                     JsonToken v = parser.nextToken();
                     if (v != JsonToken.VALUE_STRING) {
-                        problems.add(new Problem(index, "attributes." + key, "attribute values must be strings"));
+                        problems.add(new Problem(index, "attributes." + key, MALFORMED_JSON, "attribute values must be strings"));
                         parser.skipChildren();
                         skipRest(parser);
                         skipRest(parser);
@@ -131,7 +139,7 @@ public final class RecordParser {
                 }
                 fields.values.put(name, attributes);
             } else if (value == JsonToken.START_ARRAY) {
-                problems.add(new Problem(index, name, name + " must be a scalar, not an array"));
+                problems.add(new Problem(index, name, MALFORMED_JSON, name + " must be a scalar, not an array"));
                 parser.skipChildren();
                 skipRest(parser);
                 return null;
@@ -169,52 +177,43 @@ public final class RecordParser {
     private static final List<String> OUTCOME_FIELDS = List.of("event_id", "agent_id", "fleet", "task_id", "status", "value_micros",
             "human_interventions", "occurred_at", "attributes");
 
+    /** A spend record; fields a sender may leave out are filled in (a random event_id, now, the deployment's currency). */
     private SpendEvent spend(Fields f, int index, List<Problem> problems) {
         Check check = new Check(f, index, SPEND_FIELDS);
-        SpendEvent.Builder event = SpendEvent.newBuilder()
-                .setEventId(check.optionalText("event_id", UUID.randomUUID().toString()))
-                .setAgentId(check.text("agent_id"))
-                .setFleet(check.text("fleet"))
-                .setTaskId(check.optionalText("task_id", null))
-                .setKind(check.symbol("kind", SpendKind.class))
-                .setCostMicros(check.amount("cost_micros", null))
-                .setCurrency(check.optionalText("currency", currency))
-                .setInputTokens(check.amount("input_tokens", 0L))
-                .setOutputTokens(check.amount("output_tokens", 0L))
-                .setModel(check.optionalText("model", null))
-                .setTool(check.optionalText("tool", null))
-                .setOccurredAt(check.time("occurred_at"))
-                .setAttributes(check.attributes());
-        if (check.problem == null && !currency.equals(event.getCurrency())) {
-            check.fail("currency", "is '" + event.getCurrency() + "' but this deployment counts in " + currency + ": convert first");
-        }
-        if (check.problem != null) {
-            problems.add(check.problem);
-            return null;
-        }
-        return event.build();
+        SpendEvent event = new SpendEvent();
+        event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
+        event.setAgentId(check.text("agent_id", null));
+        event.setFleet(check.text("fleet", null));
+        event.setTaskId(check.text("task_id", null));
+        event.setKind(check.symbol("kind", SpendKind.class));
+        event.setCostMicros(check.amount("cost_micros", null));
+        event.setCurrency(check.text("currency", rules.currency()));
+        event.setInputTokens(check.amount("input_tokens", 0L));
+        event.setOutputTokens(check.amount("output_tokens", 0L));
+        event.setModel(check.text("model", null));
+        event.setTool(check.text("tool", null));
+        event.setOccurredAt(check.time("occurred_at"));
+        event.setAttributes(check.attributes());
+        return check.passes(() -> rules.check(event, clock.millis()), problems) ? event : null;
     }
 
+    /** An outcome record; event_id and occurred_at are filled in when left out. */
     private OutcomeEvent outcome(Fields f, int index, List<Problem> problems) {
         Check check = new Check(f, index, OUTCOME_FIELDS);
-        OutcomeEvent.Builder event = OutcomeEvent.newBuilder()
-                .setEventId(check.optionalText("event_id", UUID.randomUUID().toString()))
-                .setAgentId(check.text("agent_id"))
-                .setFleet(check.text("fleet"))
-                .setTaskId(check.text("task_id"))
-                .setStatus(check.symbol("status", OutcomeStatus.class))
-                .setValueMicros(check.amount("value_micros", 0L))
-                .setHumanInterventions(check.count("human_interventions"))
-                .setOccurredAt(check.time("occurred_at"))
-                .setAttributes(check.attributes());
-        if (check.problem != null) {
-            problems.add(check.problem);
-            return null;
-        }
-        return event.build();
+        OutcomeEvent event = new OutcomeEvent();
+        event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
+        event.setAgentId(check.text("agent_id", null));
+        event.setFleet(check.text("fleet", null));
+        event.setTaskId(check.text("task_id", null));
+        event.setStatus(check.symbol("status", OutcomeStatus.class));
+        event.setValueMicros(check.amount("value_micros", 0L));
+        event.setHumanInterventions(check.count("human_interventions"));
+        event.setOccurredAt(check.time("occurred_at"));
+        event.setAttributes(check.attributes());
+        return check.passes(() -> rules.check(event, clock.millis()), problems) ? event : null;
     }
 
-    /** Reads fields, keeping the first problem; later reads return harmless placeholders. */
+    /** Reads fields, keeping the first problem of the JSON's shape; later reads return harmless placeholders. */
     private final class Check {
         final Fields fields;
         final int index;
@@ -232,27 +231,38 @@ public final class RecordParser {
         }
 
         void fail(String field, String error) {
+            fail(field, MALFORMED_JSON, field + " " + error);
+        }
+
+        void fail(String field, String reason, String error) {
             if (problem == null) {
-                problem = new Problem(index, field, field + " " + error);
+                problem = new Problem(index, field, reason, error);
             }
         }
 
-        String text(String field) {
+        /** True when the JSON had the right shape and the event follows every rule; else records the first problem. */
+        boolean passes(java.util.function.Supplier<Violation> rulesCheck, List<Problem> problems) {
+            if (problem == null) {
+                Violation violation = rulesCheck.get();
+                if (violation != null) {
+                    problem = new Problem(index, violation.field(), violation.rejection().code(), violation.message());
+                }
+            }
+            if (problem != null) {
+                problems.add(problem);
+                return false;
+            }
+            return true;
+        }
+
+        /** A string field; absent or null gives {@code fallback} (the rules say whether it may be missing). */
+        String text(String field, String fallback) {
             Object value = fields.values.get(field);
-            if (!(value instanceof String text) || text.isBlank()) {
-                fail(field, value == null ? "is required" : "must be a non-empty string");
-                return "-";
-            }
-            return text;
-        }
-
-        String optionalText(String field, String fallback) {
-            if (!fields.values.containsKey(field) || fields.values.get(field) == null) {
+            if (value == null) {
                 return fallback;
             }
-            Object value = fields.values.get(field);
-            if (!(value instanceof String text) || text.isBlank()) {
-                fail(field, "must be a non-empty string or absent");
+            if (!(value instanceof String text)) {
+                fail(field, "must be a string, got " + value);
                 return fallback;
             }
             return text;
@@ -261,6 +271,9 @@ public final class RecordParser {
         <E extends Enum<E>> E symbol(String field, Class<E> type) {
             E[] symbols = type.getEnumConstants();
             Object value = fields.values.get(field);
+            if (value == null) {
+                return null;
+            }
             if (value instanceof String text) {
                 for (E symbol : symbols) {
                     if (symbol.name().equals(text)) {
@@ -268,25 +281,26 @@ public final class RecordParser {
                     }
                 }
             }
-            fail(field, (value == null ? "is required" : "is '" + value + "'") + "; it must be one of " + Arrays.toString(symbols));
-            return symbols[0];
+            fail(field, "is '" + value + "'; it must be one of " + Arrays.toString(symbols));
+            return null;
         }
 
         long amount(String field, Long fallback) {
             Object value = fields.values.get(field);
             if (value == null) {
                 if (fallback == null) {
-                    fail(field, "is required (an integer >= 0)");
+                    fail(field, Rejection.MISSING_FIELD.code(), field + " is missing: give it as a whole number >= 0");
                     return 0;
                 }
                 return fallback;
             }
-            if (!(value instanceof Long number)) {
-                fail(field, "must be a whole number, got " + value);
+            if (value instanceof java.math.BigInteger huge) {
+                Violation tooLarge = EventRules.tooLarge(field, huge.toString());
+                fail(field, tooLarge.rejection().code(), tooLarge.message());
                 return 0;
             }
-            if (number < 0) {
-                fail(field, "is " + number + "; it must be >= 0");
+            if (!(value instanceof Long number)) {
+                fail(field, "must be a whole number, got " + value);
                 return 0;
             }
             return number;
@@ -294,8 +308,9 @@ public final class RecordParser {
 
         int count(String field) {
             long value = amount(field, 0L);
-            if (value > Integer.MAX_VALUE) {
-                fail(field, "is " + value + "; it must be at most " + Integer.MAX_VALUE);
+            if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
+                Violation tooLarge = EventRules.tooLarge(field, Long.toString(value));
+                fail(field, tooLarge.rejection().code(), tooLarge.message());
                 return 0;
             }
             return (int) value;
@@ -307,21 +322,12 @@ public final class RecordParser {
             if (value == null) {
                 return now;
             }
-            Instant at;
             try {
-                at = value instanceof Long millis ? Instant.ofEpochMilli(millis) : Instant.parse(String.valueOf(value));
+                return value instanceof Long millis ? Instant.ofEpochMilli(millis) : Instant.parse(String.valueOf(value));
             } catch (DateTimeParseException | ArithmeticException e) {
                 fail(field, "is '" + value + "': give an ISO-8601 instant (2026-11-26T09:00:00Z) or epoch milliseconds");
                 return now;
             }
-            if (at.isBefore(Instant.EPOCH)) {
-                fail(field, "is " + at + ", before 1970: check the sender's clock");
-                return now;
-            }
-            if (at.isAfter(now.plus(maxClockSkew))) {
-                fail(field, "is " + at + ", more than " + maxClockSkew + " in the future: check the sender's clock");
-            }
-            return at;
         }
 
         @SuppressWarnings("unchecked")

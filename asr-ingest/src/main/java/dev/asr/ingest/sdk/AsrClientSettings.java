@@ -2,6 +2,7 @@ package dev.asr.ingest.sdk;
 
 import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.rules.EventRules;
 import dev.asr.schemas.registry.RegistrySettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,14 +56,14 @@ public record AsrClientSettings(Map<String, Object> kafka, RegistrySettings regi
         }
         return new AsrClientSettings(kafka, RegistrySettings.from(settings), TopicNames.from(settings),
                 SettingValues.integer(settings, "asr.client.capacity", 100_000), WhenFull.valueOf(whenFull),
-                SettingValues.duration(settings, "asr.client.block-timeout", "5s"), settings.getOrDefault("asr.currency", "USD"),
+                SettingValues.duration(settings, "asr.client.block-timeout", "5s"), EventRules.from(settings).currency(),
                 Clock.systemUTC());
     }
 
     /** The defaults, for a cluster and a registry. */
     public static AsrClientSettings of(String bootstrapServers, RegistrySettings registry) {
         return new AsrClientSettings(Map.of("bootstrap.servers", bootstrapServers), registry, TopicNames.DEFAULTS, 100_000,
-                WhenFull.BLOCK, Duration.ofSeconds(5), "USD", Clock.systemUTC());
+                WhenFull.BLOCK, Duration.ofSeconds(5), EventRules.DEFAULT_CURRENCY, Clock.systemUTC());
     }
 
     public AsrClientSettings withCapacity(int newCapacity, WhenFull policy, Duration timeout) {

@@ -53,6 +53,13 @@ public final class FleetSimulator implements Runnable {
         return agents.stream().map(SimulatedAgent::agentId).toList();
     }
 
+    /** Each agent's fleet, by agent id, in the order they were dealt. */
+    public java.util.Map<String, String> fleets() {
+        java.util.Map<String, String> fleets = new java.util.LinkedHashMap<>();
+        agents.forEach(agent -> fleets.put(agent.agentId(), agent.kind().fleet()));
+        return fleets;
+    }
+
     /** Takes {@code count} steps at once, all at {@code now}: for tests and bulk loads. */
     public void steps(int count, Instant now) {
         for (int i = 0; i < count; i++) {

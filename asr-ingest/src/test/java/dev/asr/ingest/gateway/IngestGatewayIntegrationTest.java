@@ -189,8 +189,9 @@ class IngestGatewayIntegrationTest {
         HttpResponse<String> invalid = post("/v1/spend", SUPPORT_TOKEN, "{\"agent_id\":\"a\",\"fleet\":\"support\"}");
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(json(invalid).get("accepted").asInt()).isZero();
-        assertThat(json(invalid).get("errors").get(0).get("error").asText()).isEqualTo("kind is required; it must be one of"
-                + " [INFERENCE, TOOL_CALL, TRANSACTION, HUMAN, IDLE, OVERHEAD]");
+        assertThat(json(invalid).get("errors").get(0).get("error").asText()).isEqualTo("cost_micros is missing: give it as a whole number"
+                + " >= 0");
+        assertThat(json(invalid).get("errors").get(0).get("reason").asText()).isEqualTo("missing-field");
 
         HttpResponse<String> notJson = post("/v1/outcomes", SUPPORT_TOKEN, "status=SUCCEEDED");
         assertThat(notJson.statusCode()).isEqualTo(400);

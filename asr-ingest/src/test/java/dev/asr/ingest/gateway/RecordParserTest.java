@@ -7,6 +7,7 @@ import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
 import java.nio.charset.StandardCharsets;
+import dev.asr.schemas.rules.EventRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,7 @@ class RecordParserTest {
     private static final String GOOD_OUTCOME = "{\"event_id\":\"o1\",\"agent_id\":\"bot-1\",\"fleet\":\"support\",\"task_id\":\"t1\","
             + "\"status\":\"SUCCEEDED\",\"value_micros\":4000000,\"human_interventions\":0,\"occurred_at\":1795683540000}";
 
-    private final RecordParser parser = new RecordParser("USD", Duration.ofMinutes(5), Clock.fixed(NOW, ZoneOffset.UTC));
+    private final RecordParser parser = new RecordParser(EventRules.defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
 
     private RecordParser.Parsed spend(String body) {
         return parser.spend(body.getBytes(StandardCharsets.UTF_8));
@@ -76,32 +77,40 @@ class RecordParserTest {
         String bad = GOOD_SPEND.replace("\"cost_micros\":1500", "\"cost_micros\":-5");
         RecordParser.Parsed parsed = spend(GOOD_SPEND + "\n" + bad + "\n" + GOOD_SPEND);
         assertThat(parsed.records()).hasSize(2);
-        assertThat(parsed.problems()).containsExactly(new RecordParser.Problem(1, "cost_micros", "cost_micros is -5; it must be >= 0"));
+        assertThat(parsed.problems()).containsExactly(new RecordParser.Problem(1, "cost_micros", "negative-amount", "cost_micros is -5; it must be >= 0"));
     }
 
-    /** One row per bad-input class: what is changed in a good record, the field blamed, and words the error must hold. */
+    /**
+     * One row per bad-input class: what is changed in a good record, the field blamed, the reason
+     * (the topology's dead-letter reason for the same rule, or malformed-json for the JSON's shape)
+     * and words the error must hold.
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            missing agent_id        | "agent_id":"bot-1",            |                              | agent_id    | is required
-            blank fleet             | "fleet":"support"              | "fleet":"  "                 | fleet       | non-empty string
-            agent_id not a string   | "agent_id":"bot-1"             | "agent_id":7                 | agent_id    | non-empty string
-            unknown kind            | "kind":"INFERENCE"             | "kind":"inference"           | kind        | one of [INFERENCE, TOOL_CALL
-            negative cost           | "cost_micros":1500             | "cost_micros":-1             | cost_micros | must be >= 0
-            fractional cost         | "cost_micros":1500             | "cost_micros":1.5            | cost_micros | whole number
-            cost as text            | "cost_micros":1500             | "cost_micros":"1500"         | cost_micros | whole number
-            cost too large          | "cost_micros":1500             | "cost_micros":99999999999999999999 | cost_micros | whole number
-            missing cost            | "cost_micros":1500,            |                              | cost_micros | is required
-            currency mismatch       | "model"                        | "currency":"EUR","model"     | currency    | counts in USD
-            future timestamp        | "2026-11-26T08:59:00Z"         | "2026-11-26T09:06:00Z"       | occurred_at | in the future
-            timestamp not a time    | "2026-11-26T08:59:00Z"         | "yesterday"                  | occurred_at | ISO-8601
-            timestamp before 1970   | "2026-11-26T08:59:00Z"         | "1969-12-31T23:59:59Z"       | occurred_at | before 1970
-            unknown field           | "model"                        | "cost":1,"model"             | cost        | not a field of this record
-            nested object field     | "model":"gpt-4.1-mini"         | "model":{"name":"x"}         | model       | not an object
-            array field             | "model":"gpt-4.1-mini"         | "model":["x"]                | model       | not an array
-            attribute not a string  | {"region":"eu"}                | {"region":1}                 | attributes.region | must be strings
+            missing agent_id        | "agent_id":"bot-1",            |                              | agent_id    | missing-field    | agent_id is missing
+            blank fleet             | "fleet":"support"              | "fleet":"  "                 | fleet       | missing-field    | fleet is blank
+            agent_id not a string   | "agent_id":"bot-1"             | "agent_id":7                 | agent_id    | malformed-json   | must be a string
+            agent_id too long       | "agent_id":"bot-1"             | "agent_id":"%s"              | agent_id    | invalid-id       | 257 characters long; ids are 1 to 256
+            control char in task_id | "task_id":"t1"                 | "task_id":"t\\u0007"        | task_id     | invalid-id       | control character U+0007 at position 1
+            unknown kind            | "kind":"INFERENCE"             | "kind":"inference"           | kind        | malformed-json   | one of [INFERENCE, TOOL_CALL
+            negative cost           | "cost_micros":1500             | "cost_micros":-1             | cost_micros | negative-amount  | must be >= 0
+            cost over the bound     | "cost_micros":1500             | "cost_micros":1000000000000001 | cost_micros | out-of-range   | at most 1000000000000000 (a billion currency units)
+            fractional cost         | "cost_micros":1500             | "cost_micros":1.5            | cost_micros | malformed-json   | whole number
+            cost as text            | "cost_micros":1500             | "cost_micros":"1500"         | cost_micros | malformed-json   | whole number
+            cost beyond a long      | "cost_micros":1500             | "cost_micros":99999999999999999999 | cost_micros | out-of-range | 99999999999999999999; it must be at most
+            tokens over the bound   | "input_tokens":1200            | "input_tokens":1000000001    | input_tokens | out-of-range    | at most 1000000000 (a billion)
+            missing cost            | "cost_micros":1500,            |                              | cost_micros | missing-field    | cost_micros is missing
+            currency mismatch       | "model"                        | "currency":"EUR","model"     | currency    | currency-mismatch | counts in USD
+            future timestamp        | "2026-11-26T08:59:00Z"         | "2026-11-26T09:06:00Z"       | occurred_at | future-timestamp | ahead of this clock
+            timestamp not a time    | "2026-11-26T08:59:00Z"         | "yesterday"                  | occurred_at | malformed-json   | ISO-8601
+            timestamp before 1970   | "2026-11-26T08:59:00Z"         | "1969-12-31T23:59:59Z"       | occurred_at | out-of-range     | before 1970
+            unknown field           | "model"                        | "cost":1,"model"             | cost        | malformed-json   | not a field of this record
+            nested object field     | "model":"gpt-4.1-mini"         | "model":{"name":"x"}         | model       | malformed-json   | not an object
+            array field             | "model":"gpt-4.1-mini"         | "model":["x"]                | model       | malformed-json   | not an array
+            attribute not a string  | {"region":"eu"}                | {"region":1}                 | attributes.region | malformed-json | must be strings
             """)
-    void rejectsEachBadInputClass(String name, String replace, String with, String field, String words) {
-        String body = GOOD_SPEND.replace(replace, with == null ? "" : with);
+    void rejectsEachBadInputClass(String name, String replace, String with, String field, String reason, String words) {
+        String body = GOOD_SPEND.replace(replace, with == null ? "" : with.replace("%s", "a".repeat(257)));
         assertThat(body).as("the case must change the record").isNotEqualTo(GOOD_SPEND);
         RecordParser.Parsed parsed = spend(body + "\n" + GOOD_SPEND);
         assertThat(parsed.records()).as("the good record after it is kept").hasSize(1);
@@ -109,7 +118,20 @@ class RecordParserTest {
         RecordParser.Problem problem = parsed.problems().get(0);
         assertThat(problem.index()).isZero();
         assertThat(problem.field()).isEqualTo(field);
+        assertThat(problem.reason()).isEqualTo(reason);
         assertThat(problem.error()).contains(words);
+    }
+
+    @Test
+    void theGatewayAndTheTopologyRefuseARecordWithTheSameReasonAndMessage() {
+        String body = GOOD_SPEND.replace("\"cost_micros\":1500", "\"cost_micros\":2000000000000000");
+        RecordParser.Problem problem = spend(body).problems().get(0);
+        SpendEvent sameEvent = SpendEvent.newBuilder().setEventId("e1").setAgentId("bot-1").setFleet("support").setTaskId("t1")
+                .setKind(SpendKind.INFERENCE).setCostMicros(2_000_000_000_000_000L).setOccurredAt(Instant.parse("2026-11-26T08:59:00Z"))
+                .build();
+        var violation = EventRules.defaults().check(sameEvent, NOW.toEpochMilli());
+        assertThat(problem.reason()).isEqualTo(violation.rejection().code()).isEqualTo("out-of-range");
+        assertThat(problem.error()).isEqualTo(violation.message());
     }
 
     @Test

@@ -25,15 +25,6 @@ public final class BandRules {
 
     private BandRules() {}
 
-    /** What a band decision rests on: the deciding window's ASR and evidence. */
-    public record Evidence(long settledTasks, long spendMicros, long autonomousSpendMicros) {
-
-        /** autonomous spend / spend, or null when the spend is zero. */
-        public Double asr() {
-            return spendMicros == 0 ? null : (double) autonomousSpendMicros / spendMicros;
-        }
-    }
-
     public static Band evaluate(Band previous, Evidence evidence, BandThresholds thresholds) {
         Double asr = evidence.asr();
         if (asr == null || evidence.settledTasks() < thresholds.minTasks()) {
@@ -58,6 +49,14 @@ public final class BandRules {
             return band;
         }
         return previous;
+    }
+
+    /**
+     * A band with no history: UNRATED without enough evidence, else the band by the plain
+     * thresholds. Fleet rows are rated this way (fleets have no hysteresis of their own; agents do).
+     */
+    public static Band withoutHistory(Evidence evidence, BandThresholds thresholds) {
+        return evaluate(Band.UNRATED, evidence, thresholds);
     }
 
     /** The band by the plain thresholds, no hysteresis. */

@@ -4,452 +4,385 @@ import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
 import dev.asr.event.OutcomeEvent;
-import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendEvent;
+import dev.asr.schemas.Durations;
 import dev.asr.schemas.Topics;
+import dev.asr.schemas.rules.EventRules;
+import dev.asr.schemas.rules.Rejection;
+import dev.asr.schemas.rules.Violation;
 import dev.asr.schemas.serde.BadRecordException;
 import dev.asr.streams.StreamsSettings;
+import dev.asr.streams.agent.Agent;
+import dev.asr.streams.agent.AgentKey;
 import dev.asr.streams.bands.BandRules;
-import dev.asr.streams.ledger.SettledFilter;
+import dev.asr.streams.bands.Evidence;
+import dev.asr.streams.clock.AgentClock;
+import dev.asr.streams.figures.Basket;
+import dev.asr.streams.figures.Figure;
+import dev.asr.streams.figures.Figures;
+import dev.asr.streams.fleet.FleetInput;
+import dev.asr.streams.fleet.PartitionWatermark;
+import dev.asr.streams.ledger.TaskLedger;
 import dev.asr.streams.ledger.TaskState;
+import dev.asr.streams.state.AgentTable;
 import dev.asr.streams.state.AsrStores;
+import dev.asr.streams.state.ClosedBucketStore;
+import dev.asr.streams.state.SeenStore;
 import dev.asr.streams.state.WriteBackStore;
-import dev.asr.streams.validation.EventValidator;
-import dev.asr.streams.validation.EventValidator.Problem;
-import dev.asr.streams.validation.Rejection;
-import dev.asr.streams.window.Basket;
-import dev.asr.streams.window.Bucket;
-import dev.asr.streams.window.Figures;
+import dev.asr.streams.state.codec.AgentCodec;
+import dev.asr.streams.window.AgentWindows;
 import dev.asr.streams.window.RollingViews;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * The heart of the topology, one instance per input partition (an agent's spend and outcomes
- * arrive in the same one): decodes and validates, de-duplicates, keeps the task ledger, sums
- * tumbling buckets, and when a bucket closes rolls it into each agent's views, emits the basket
- * and evaluates the band.
- *
- * <p>Time is event time ({@code occurred_at}). The partition's clock is the highest event time
- * seen; when the partition has been quiet for the grace period it moves on with the wall clock, so
- * buckets close and tasks time out without new data. A bucket closes once the clock passes its end plus the grace period;
- * an event for a closed bucket is late: counted, not applied.
+ * The agent side of the topology, one instance per input partition (an agent's spend and outcomes
+ * arrive in the same one). For each event: decode, check the {@link EventRules}, dead-letter what
+ * breaks one, place it on its agent's {@link AgentClock}, ask the {@link TaskLedger} what it is,
+ * count it into the agent's windows; then close the buckets the clock has passed, write their rows,
+ * rate the band and tell the fleet roll-up. The rules live in those classes; this one holds the
+ * state they work on and talks to Kafka.
  */
 public final class AgentProcessor extends ContextualProcessor<byte[], byte[], String, Output> {
 
-    private static final byte[] PRESENT = new byte[0];
-    private static final String CLOCK_KEY = "clock";
+    private static final java.time.Duration WATERMARK_INTERVAL = java.time.Duration.ofSeconds(1);
 
     private final StreamsSettings settings;
     private final PipelineCounters counters;
-    private final EventValidator validator;
+    private final EventRules rules;
+    private final int inputPartitions;
     private final String spendTopic;
     private final String outcomesTopic;
-    private final Deserializer<SpendEvent> spendDeserializer;
-    private final Deserializer<OutcomeEvent> outcomeDeserializer;
+    private final Deserializer<SpendEvent> spendDecoder;
+    private final Deserializer<OutcomeEvent> outcomeDecoder;
     private final long bucketMs;
     private final long graceMs;
-    private final long timeoutMs;
-    private final long settledRetentionMs;
+    private final long longestViewMs;
     private final long[] viewLengths;
     private final int bandView;
-    private final long longestViewMs;
 
-    private WindowStore<String, byte[]> dedup;
-    private WriteBackStore<String, TaskState> openTasks;
-    private WindowStore<String, byte[]> settledTasks;
-    private WriteBackStore<Bytes, Bucket> buckets;
-    private WriteBackStore<String, RollingViews> agents;
-    private KeyValueStore<String, byte[]> clock;
+    private AgentTable agents;
+    private final java.util.List<Agent> viewsToRebuild = new ArrayList<>();
+    private SeenStore seen;
+    private ClosedBucketStore closedBuckets;
+    private TaskLedger ledger;
+    private PartitionWatermark watermark;
+    private long watermarkSent;
+    private boolean watermarkMoved;
+    private int partition;
 
-    /** Highest event time seen; Long.MIN_VALUE before the first event. */
-    private long highWater = Long.MIN_VALUE;
-    /** Every bucket ending at or before this has closed; events before it are late. */
-    private long closedUpTo = Long.MIN_VALUE;
-    private long wallAtHighWater;
-    /** No open task can time out before this (derived; Long.MIN_VALUE: scan to find out). */
-    private long nextDeadline = Long.MIN_VALUE;
-    /** Spend of each agent's open tasks (derived from the ledger at start, kept up to date after). */
-    private final Map<String, long[]> openSpend = new HashMap<>();
-    /** Which tasks may be in the settled store: most first spends are of new tasks and skip its fetch. */
-    private final SettledFilter settledFilter;
-
-    public AgentProcessor(StreamsSettings settings, Topics topics, PipelineCounters counters) {
+    /** @param inputPartitions how many partitions the input topics have: the fleet roll-up waits for each */
+    public AgentProcessor(StreamsSettings settings, Topics topics, PipelineCounters counters, int inputPartitions) {
         this.settings = settings;
         this.counters = counters;
-        this.validator = new EventValidator(settings.currency(), settings.maxClockSkew());
+        this.rules = settings.events();
+        this.inputPartitions = inputPartitions;
         this.spendTopic = topics.spend().name();
         this.outcomesTopic = topics.outcomes().name();
-        this.spendDeserializer = topics.spend().valueSerde().deserializer();
-        this.outcomeDeserializer = topics.outcomes().valueSerde().deserializer();
-        this.bucketMs = settings.bucket().toMillis();
+        this.spendDecoder = topics.spend().valueSerde().deserializer();
+        this.outcomeDecoder = topics.outcomes().valueSerde().deserializer();
+        this.bucketMs = settings.bucketMs();
         this.graceMs = settings.grace().toMillis();
-        this.timeoutMs = settings.taskTimeout().toMillis();
-        this.settledRetentionMs = settings.settledRetention().toMillis();
-        this.viewLengths = settings.views().stream().mapToLong(v -> v.length().toMillis()).toArray();
-        this.bandView = settings.views().indexOf(settings.view(settings.bandView()));
         this.longestViewMs = settings.longestView().toMillis();
-        this.settledFilter = new SettledFilter(Math.max(bucketMs, settledRetentionMs / 4));
+        this.viewLengths = settings.viewLengths();
+        this.bandView = settings.bandViewIndex();
     }
 
     @Override
     public void init(ProcessorContext<String, Output> context) {
         super.init(context);
-        dedup = context.getStateStore(AsrStores.DEDUP);
-        openTasks = context.getStateStore(AsrStores.OPEN_TASKS);
-        settledTasks = context.getStateStore(AsrStores.SETTLED_TASKS);
-        buckets = context.getStateStore(AsrStores.BUCKETS);
-        agents = context.getStateStore(AsrStores.AGENTS);
-        clock = context.getStateStore(AsrStores.CLOCK);
-        // A task revived after an error re-initializes this same instance: derive everything again.
-        highWater = Long.MIN_VALUE;
-        closedUpTo = Long.MIN_VALUE;
-        nextDeadline = Long.MIN_VALUE;
-        openSpend.clear();
-        byte[] saved = clock.get(CLOCK_KEY);
-        if (saved != null) {
-            ByteBuffer in = ByteBuffer.wrap(saved);
-            highWater = in.getLong();
-            closedUpTo = in.getLong();
-        }
-        openTasks.forEachResident((key, task) -> addOpenSpend(TaskState.agentOf(key), task.spend));
-        settledFilter.clear();
-        try (KeyValueIterator<Windowed<String>, byte[]> settled = settledTasks.all()) {
-            settled.forEachRemaining(entry -> settledFilter.add(entry.key.key(), entry.key.window().start()));
-        }
-        wallAtHighWater = context.currentSystemTimeMs();
+        // A task revived after an error re-initializes this same instance: everything is loaded again.
+        long now = context.currentSystemTimeMs();
+        WriteBackStore agentsStore = context.getStateStore(AsrStores.AGENTS);
+        KeyValueStore<Bytes, byte[]> tasksStore = context.getStateStore(AsrStores.OPEN_TASKS);
+        KeyValueStore<Bytes, byte[]> bucketsStore = context.getStateStore(AsrStores.BUCKETS);
+        WindowStore<Bytes, byte[]> seenStore = context.getStateStore(AsrStores.SEEN);
+        closedBuckets = new ClosedBucketStore(bucketsStore);
+        seen = new SeenStore(seenStore, context::currentSystemTimeMs, settings.dedupRetention().toMillis(),
+                settings.settledRetention().toMillis());
+        seen.load();
+        ledger = new TaskLedger(seen, seen, settings.taskTimeout().toMillis());
+        agents = new AgentTable(agentsStore.logged(), tasksStore);
+        viewsToRebuild.clear();
+        agents.load(saved -> restore(saved.key, saved.value, now));
+        agentsStore.beforeCommit(agents::writeBack);
+        watermark = new PartitionWatermark(settings.fleetMaxWait().toMillis());
+        agents.all().forEach(agent -> watermark.add(agent.clock().closedUpTo()));
+        watermarkSent = Long.MIN_VALUE;
+        watermarkMoved = true;
+        partition = context.taskId().partition();
         context.schedule(settings.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+        // A partition with no agent gets no records: it still tells the fleet roll-up, within a second, that it holds nothing back.
+        context.schedule(WATERMARK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallNow -> sendWatermark());
+    }
+
+    /** An agent as saved; views saved under other lengths ({@code asr.views} changed) are rebuilt before the first record. */
+    private Agent restore(AgentKey key, byte[] bytes, long now) {
+        Agent agent = AgentCodec.decode(key, bytes, bucketMs, graceMs, now);
+        if (!agent.windows().views().hasLengths(viewLengths)) {
+            viewsToRebuild.add(agent);
+        }
+        return agent;
+    }
+
+    /**
+     * Sums views saved under other lengths again from the buckets, deleting buckets no view reaches
+     * any more. Not in {@link #init}: stores may be written only while a record or a punctuation is
+     * being processed (the changelog stamps each write with its time).
+     */
+    private void rebuildViews() {
+        for (Agent agent : viewsToRebuild) {
+            agent.windows().rebuild(agent.key(), viewLengths, agent.clock().closedUpTo(), closedBuckets);
+            agents.changed(agent);
+        }
+        viewsToRebuild.clear();
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (!viewsToRebuild.isEmpty()) {
+            rebuildViews();
+        }
         RecordMetadata source = context().recordMetadata().orElseThrow();
         long now = context().currentSystemTimeMs();
         if (record.value() == null) {
-            deadLetter(record, source, Rejection.MISSING_VALUE, "the record has no value (a tombstone); spend and outcome"
-                    + " topics take events only");
+            deadLetter(record, source, Rejection.MISSING_VALUE, "the record has no value (a tombstone); spend and outcome topics take"
+                    + " events only");
             return;
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         try {
             if (source.topic().equals(spendTopic)) {
-                SpendEvent event = spendDeserializer.deserialize(source.topic(), record.value());
-                Problem problem = validator.check(key, event, now);
-                if (problem != null) {
-                    deadLetter(record, source, problem.rejection(), problem.message());
-                    return;
+                SpendEvent event = spendDecoder.deserialize(source.topic(), record.value());
+                Violation violation = rules.check(event, now);
+                if (violation == null) {
+                    violation = EventRules.key(key, event.getAgentId());
                 }
-                applySpend(event, now);
+                if (violation != null) {
+                    deadLetter(record, source, violation.rejection(), violation.message());
+                } else {
+                    onSpend(event, now, record, source);
+                }
             } else if (source.topic().equals(outcomesTopic)) {
-                OutcomeEvent event = outcomeDeserializer.deserialize(source.topic(), record.value());
-                Problem problem = validator.check(key, event, now);
-                if (problem != null) {
-                    deadLetter(record, source, problem.rejection(), problem.message());
-                    return;
+                OutcomeEvent event = outcomeDecoder.deserialize(source.topic(), record.value());
+                Violation violation = rules.check(event, now);
+                if (violation == null) {
+                    violation = EventRules.key(key, event.getAgentId());
                 }
-                applyOutcome(event, now);
+                if (violation != null) {
+                    deadLetter(record, source, violation.rejection(), violation.message());
+                } else {
+                    onOutcome(event, now, record, source);
+                }
             } else {
                 throw new IllegalStateException("record from unexpected topic " + source.topic());
             }
         } catch (BadRecordException e) {
             deadLetter(record, source, Rejection.of(e.reason()), e.getMessage());
+        }
+    }
+
+    private void onSpend(SpendEvent e, long now, Record<byte[], byte[]> record, RecordMetadata source) {
+        long at = e.getOccurredAt().toEpochMilli();
+        Agent agent = agentOf(e.getFleet(), e.getAgentId(), at, now);
+        if (tooLate(agent, at, record, source)) {
             return;
         }
         counters.recordProcessed();
-        closeDueBuckets(highWater);
-    }
-
-    /**
-     * Moves the clock, or refuses the event as late (counted in the agent's open bucket, not applied).
-     * Called once the event is known not to be a duplicate. True when the event should be applied.
-     */
-    private boolean onTime(String agentId, String fleet, long eventTime, long now) {
-        if (highWater == Long.MIN_VALUE) {
-            // The first event: buckets from its time minus the grace period are open.
-            closedUpTo = floor(eventTime - graceMs);
-            highWater = eventTime;
-            wallAtHighWater = now;
-            saveClock();
+        TaskLedger.SpendEntry entry = ledger.spend(agent.key(), agent, e, at, agent.clock().closedUpTo());
+        if (entry instanceof TaskLedger.Duplicate) {
+            duplicate(agent, at, now);
+            return;
         }
-        if (eventTime < closedUpTo) {
-            counters.recordLate();
-            long open = Math.max(floor(highWater), closedUpTo);
-            Bytes key = Bucket.key(open, agentId);
-            Bucket current = bucket(key, fleet);
-            current.figures.lateRecords++;
-            buckets.put(key, current);
-            return false;
-        }
-        if (eventTime > highWater) {
-            // Saved with each bucket close only: a restart may resume with an older high water, which
-            // delays no close (the replayed events move it past each threshold at the same event).
-            highWater = eventTime;
-            wallAtHighWater = now;
-        }
-        return true;
-    }
-
-    /**
-     * De-duplication follows the ledger: an open task knows the ids of its spend, a settled task's
-     * marker keeps them, and an outcome for a settled task is a duplicate by definition. Only spend
-     * that names no task, or a settled one, needs the event-id store.
-     */
-    private void applySpend(SpendEvent event, long now) {
-        String agentId = event.getAgentId();
-        String eventId = event.getEventId();
-        long eventTime = event.getOccurredAt().toEpochMilli();
-        TaskState task = null;
-        String taskKey = null;
-        if (event.getTaskId() != null) {
-            taskKey = TaskState.key(agentId, event.getTaskId());
-            task = openTasks.get(taskKey);
-            if (task != null) {
-                if (task.hasSeen(eventId)) {
-                    counters.recordDuplicate();
-                    return;
-                }
-            } else {
-                List<String> settledIds = settledEventIds(taskKey);
-                if (settledIds == null) {
-                    task = new TaskState();
-                } else if (settledIds.contains(eventId)) {
-                    counters.recordDuplicate();
-                    return;
-                }
+        long cost = e.getCostMicros();
+        Figures bucket = agent.windows().bucket(agent.clock().bucketOf(at));
+        boolean exact = bucket.add(Figure.CASH_SPEND, cost);
+        if (entry instanceof TaskLedger.AttributedToSettled toSettled) {
+            Figures settledIn = agent.windows().bucket(toSettled.settlement().bucketStart());
+            exact &= settledIn.addAction(e.getKind(), cost, e.getInputTokens(), e.getOutputTokens());
+            if (toSettled.settlement().autonomous()) {
+                exact &= settledIn.add(Figure.AUTONOMOUS_SPEND, cost);
             }
+        } else if (entry instanceof TaskLedger.Unattributed) {
+            exact &= bucket.addAction(e.getKind(), cost, e.getInputTokens(), e.getOutputTokens()) & bucket.add(Figure.UNATTRIBUTED_SPEND, cost);
+        } else if (entry instanceof TaskLedger.Attributed attributed) {
+            exact &= attributed.exact();
         }
-        if (task == null && !firstSight(eventId, eventTime)) {
+        applied(agent, bucket, at, now, exact);
+    }
+
+    private void onOutcome(OutcomeEvent e, long now, Record<byte[], byte[]> record, RecordMetadata source) {
+        long at = e.getOccurredAt().toEpochMilli();
+        Agent agent = agentOf(e.getFleet(), e.getAgentId(), at, now);
+        if (tooLate(agent, at, record, source)) {
+            return;
+        }
+        counters.recordProcessed();
+        long bucketStart = agent.clock().bucketOf(at);
+        TaskLedger.OutcomeEntry entry = ledger.outcome(agent.key(), agent, e, at, bucketStart);
+        if (entry instanceof TaskLedger.Settled settled) {
+            Figures bucket = agent.windows().bucket(bucketStart);
+            boolean exact = bucket.addSettled(settled.task().sums(), e.getStatus(), e.getValueMicros(), e.getHumanInterventions());
+            applied(agent, bucket, at, now, exact);
+        } else if (entry instanceof TaskLedger.SecondOutcome && agents.get(agent.key()) == agent) {
+            // Counted nowhere, but a new event of the agent: its clock moves.
             counters.recordDuplicate();
-            return;
-        }
-        if (!onTime(agentId, event.getFleet(), eventTime, now)) {
-            return;
-        }
-        long start = floor(eventTime);
-        Bytes bucketKey = Bucket.key(start, agentId);
-        Bucket bucket = bucket(bucketKey, event.getFleet());
-        bucket.figures.cashSpend += event.getCostMicros();
-        if (task == null) {
-            // No task, or its task already settled: unattributed spend, counted at its own time.
-            bucket.figures.addAction(event.getKind(), event.getCostMicros(), event.getInputTokens(), event.getOutputTokens());
-            bucket.figures.unattributedSpend += event.getCostMicros();
+            agent.clock().observe(at, now);
+            agents.changed(agent);
+            closeDue(agent, agent.clock().now(now));
+            sendWatermark();
         } else {
-            task.add(event, eventTime);
-            openTasks.put(taskKey, task);
-            addOpenSpend(agentId, event.getCostMicros());
-            nextDeadline = Math.min(nextDeadline, task.lastActivity + timeoutMs);
+            duplicate(agent, at, now);
         }
-        buckets.put(bucketKey, bucket);
     }
 
-    private void applyOutcome(OutcomeEvent event, long now) {
-        String agentId = event.getAgentId();
-        long eventTime = event.getOccurredAt().toEpochMilli();
-        String taskKey = TaskState.key(agentId, event.getTaskId());
-        TaskState open = openTasks.get(taskKey);
-        if (open == null && settledEventIds(taskKey) != null) {
-            counters.recordDuplicate();
-            return;
+    /** A duplicate counts once already; its time still moves a known agent's clock. */
+    private void duplicate(Agent agent, long at, long now) {
+        counters.recordDuplicate();
+        if (agents.get(agent.key()) == agent && at > agent.clock().highWater()) {
+            agent.clock().advance(at);
+            agents.changed(agent);
+            closeDue(agent, agent.clock().now(now));
+            sendWatermark();
         }
-        if (!onTime(agentId, event.getFleet(), eventTime, now)) {
-            return;
-        }
-        TaskState task = open == null ? new TaskState() : open;
-        long start = floor(eventTime);
-        Bytes bucketKey = Bucket.key(start, agentId);
-        Bucket bucket = bucket(bucketKey, event.getFleet());
-        settle(bucket.figures, task, event.getStatus(), event.getValueMicros(), event.getHumanInterventions());
-        buckets.put(bucketKey, bucket);
-        if (open != null) {
-            openTasks.delete(taskKey);
-            addOpenSpend(agentId, -task.spend);
-        }
-        markSettled(taskKey, task, eventTime);
     }
 
-    /** True the first time an event id is seen within {@code asr.dedup.retention}; remembers it. */
-    private boolean firstSight(String eventId, long eventTime) {
-        if (dedup.fetch(eventId, eventTime) != null) {
+    /** The event's agent, or a new one whose clock starts at the event (added to the table once the event counts). */
+    private Agent agentOf(String fleet, String agentId, long at, long now) {
+        Agent agent = agents.get(new AgentKey(fleet, agentId));
+        if (agent == null) {
+            agent = new Agent(new AgentKey(fleet, agentId), AgentClock.start(bucketMs, graceMs, at, now),
+                    new AgentWindows(viewLengths), Band.UNRATED).listenTo(agents);
+        }
+        return agent;
+    }
+
+    private boolean tooLate(Agent agent, long at, Record<byte[], byte[]> record, RecordMetadata source) {
+        if (!agent.clock().isTooLate(at, longestViewMs)) {
             return false;
         }
-        dedup.put(eventId, PRESENT, eventTime);
+        deadLetter(record, source, Rejection.TOO_LATE, "occurred_at is " + Instant.ofEpochMilli(at) + ", more than "
+                + Durations.format(settings.longestView()) + " (the longest of asr.views) before agent " + agent.key() + "'s latest"
+                + " event, " + Instant.ofEpochMilli(agent.clock().highWater()) + ": no open window can take it. Report events as they"
+                + " happen; backfill old history into a fresh application.id");
         return true;
     }
 
-    /** Counts a settled task into a bucket; {@code status} null means TIMED_OUT. */
-    private static void settle(Figures f, TaskState task, OutcomeStatus status, long value, int interventions) {
-        f.spend += task.spend;
-        f.actions += task.actions;
-        f.inputTokens += task.inputTokens;
-        f.outputTokens += task.outputTokens;
-        f.idleSpend += task.idleSpend;
-        f.humanSpend += task.humanSpend;
-        f.settledTasks++;
-        f.value += value;
-        f.humanInterventions += interventions;
-        if (status == null) {
-            f.timedOutTasks++;
-            return;
+    /** The event counted: late if its own bucket had closed; the agent's clock moves; due buckets close. */
+    private void applied(Agent agent, Figures bucket, long at, long now, boolean exact) {
+        if (agent.clock().isLate(at)) {
+            exact &= bucket.add(Figure.LATE_RECORDS, 1);
+            counters.recordLate();
         }
-        switch (status) {
-            case SUCCEEDED -> f.succeededTasks++;
-            case FAILED -> f.failedTasks++;
-            case ABANDONED -> f.abandonedTasks++;
+        if (!exact) {
+            counters.recordSaturated();
         }
-        if (status == OutcomeStatus.SUCCEEDED && interventions == 0) {
-            f.autonomousTasks++;
-            f.autonomousSpend += task.spend;
-            f.autonomousValue += value;
+        if (agents.get(agent.key()) != agent) {
+            agents.add(agent);
+            watermark.add(agent.clock().closedUpTo());
+            watermarkMoved = true;
         }
-    }
-
-    /**
-     * The event ids of a task settled within the retention, or null when it has not settled.
-     * Settlement times are never past the high water, which stays below the next close (closed-up-to
-     * + bucket + grace).
-     */
-    private List<String> settledEventIds(String taskKey) {
-        if (closedUpTo == Long.MIN_VALUE || !settledFilter.mightContain(taskKey)) {
-            return null;
-        }
-        long latest = closedUpTo + 2 * bucketMs + graceMs;
-        try (WindowStoreIterator<byte[]> found = settledTasks.fetch(taskKey, settledFrom(), latest)) {
-            return found.hasNext() ? TaskState.eventIds(found.next().value) : null;
-        }
-    }
-
-    /** The earliest settlement {@link #settledEventIds} still looks for. */
-    private long settledFrom() {
-        return closedUpTo + 2 * bucketMs + graceMs - settledRetentionMs - bucketMs;
-    }
-
-    /** Remembers a settled task's spend ids, so later spend for it counts as unattributed, or duplicate. */
-    private void markSettled(String taskKey, TaskState task, long time) {
-        settledTasks.put(taskKey, task.eventIdsBytes(), time);
-        settledFilter.add(taskKey, time);
+        agent.clock().observe(at, now);
+        agents.changed(agent);
+        closeDue(agent, agent.clock().now(now));
+        sendWatermark();
     }
 
     private void onWallClock(long wallNow) {
-        if (highWater == Long.MIN_VALUE) {
+        if (!viewsToRebuild.isEmpty()) {
+            rebuildViews();
+        }
+        for (Agent agent : new ArrayList<>(agents.all())) {
+            closeDue(agent, agent.clock().now(wallNow));
+        }
+        sendWatermark();
+    }
+
+    /** Closes every bucket of {@code agent} its clock has passed (end plus grace): tasks time out, views roll, rows go out. */
+    private void closeDue(Agent agent, long clockNow) {
+        AgentClock clock = agent.clock();
+        if (!clock.closeDue(clockNow)) {
             return;
         }
-        closeDueBuckets(highWater + Math.max(0, wallNow - wallAtHighWater - graceMs));
-    }
-
-    private void closeDueBuckets(long now) {
-        boolean closed = false;
-        while (closedUpTo != Long.MIN_VALUE && now >= closedUpTo + bucketMs + graceMs) {
-            closeBucket(closedUpTo + bucketMs);
-            closedUpTo += bucketMs;
-            closed = true;
-        }
-        if (closed) {
-            saveClock();
-        }
-    }
-
-    /** Closes the bucket ending at {@code end}: times out tasks, rolls the views, emits, rates. */
-    private void closeBucket(long end) {
-        long start = end - bucketMs;
-        expireTasks(end);
-        settledFilter.dropBefore(settledFrom());
-        Set<String> agentIds = new TreeSet<>();
-        agents.forEachResident((agentId, views) -> agentIds.add(agentId));
-        for (KeyValue<Bytes, Bucket> active : buckets.prefix(Bucket.prefix(start), new BytesSerializer())) {
-            agentIds.add(Bucket.agentOf(active.key));
-        }
-        for (String agentId : agentIds) {
-            closeAgent(agentId, start, end);
-        }
-    }
-
-    private void closeAgent(String agentId, long start, long end) {
-        RollingViews state = agents.get(agentId);
-        Bucket closing = buckets.get(Bucket.key(start, agentId));
-        if (state == null) {
-            if (closing == null) {
+        while (clock.closeDue(clockNow)) {
+            long before = clock.closedUpTo();
+            long start = clock.closeNext();
+            long end = start + bucketMs;
+            for (TaskState task : ledger.expire(agent.key(), agent, start, end)) {
+                if (!agent.windows().bucket(start).addSettled(task.sums(), null, 0, 0)) {
+                    counters.recordSaturated();
+                }
+                counters.recordTimedOut();
+            }
+            AgentWindows.Closed closed = agent.windows().close(agent.key(), start, closedBuckets);
+            if (!closed.exact()) {
+                counters.recordSaturated();
+            }
+            if (!closed.nothingToReport()) {
+                emit(agent, end);
+            }
+            watermark.move(before, clock.closedUpTo());
+            watermarkMoved = true;
+            if (agent.gone()) {
+                agents.remove(agent);
+                watermark.remove(clock.closedUpTo());
                 return;
             }
-            state = new RollingViews(closing.fleet, Band.UNRATED, viewLengths);
-        } else if (!state.hasLengths(viewLengths)) {
-            state = rebuild(agentId, state, start);
         }
-        if (closing != null) {
-            state.fleet = closing.fleet;
-        }
-        for (int i = 0; i < viewLengths.length; i++) {
-            if (closing != null) {
-                state.views[i].add(closing.figures);
-            }
-            Bucket leaving = buckets.get(Bucket.key(start - viewLengths[i], agentId));
-            if (leaving != null) {
-                state.views[i].subtract(leaving.figures);
-            }
-        }
-        buckets.delete(Bucket.key(start - longestViewMs, agentId));
+        agents.changed(agent);
+    }
 
-        long[] openHolder = openSpend.get(agentId);
-        long open = openHolder == null ? 0 : openHolder[0];
-        Figures deciding = state.views[bandView];
-        Band band = BandRules.evaluate(state.band,
-                new BandRules.Evidence(deciding.settledTasks, deciding.spend, deciding.autonomousSpend),
-                settings.bands().forFleet(state.fleet));
-        for (int i = 0; i < viewLengths.length; i++) {
-            Basket.Window window = new Basket.Window(agentId, state.fleet, settings.views().get(i).name(),
-                    Instant.ofEpochMilli(end - viewLengths[i]), Instant.ofEpochMilli(end), settings.currency());
-            AgentWindowMetrics metrics = Basket.metrics(window, state.views[i], open, band, 1);
-            context().forward(new Record<String, Output>(agentId, new Output.Metrics(metrics), end, new RecordHeaders()));
+    /** The agent's rows for the window ending at {@code end}, its band, and its share of the fleet's windows. */
+    private void emit(Agent agent, long end) {
+        AgentKey key = agent.key();
+        RollingViews views = agent.windows().views();
+        Figures deciding = views.sums(bandView);
+        Band band = BandRules.evaluate(agent.band(), Evidence.of(deciding), settings.bands().forFleet(key.fleet()));
+        long openSpend = agent.openSpend();
+        long lastEventAt = agent.clock().highWater();
+        for (int v = 0; v < views.count(); v++) {
+            String view = settings.views().get(v).name();
+            long start = end - views.length(v);
+            Basket.Window window = new Basket.Window(key.agentId(), key.fleet(), view, start, end, settings.currency(), lastEventAt);
+            AgentWindowMetrics row = Basket.metrics(window, views.sums(v), openSpend, band, 1);
+            context().forward(new Record<String, Output>(key.agentId(), new Output.Metrics(row), end, new RecordHeaders()));
             counters.recordMetrics();
+            context().forward(new Record<String, Output>(key.fleet(), new Output.ToFleet(new FleetInput.Contribution(key.fleet(), view,
+                    start, end, views.sums(v), openSpend, lastEventAt)), end, new RecordHeaders()));
         }
-        if (band != state.band) {
-            context().forward(new Record<String, Output>(agentId,
-                    new Output.Transition(transition(agentId, state, band, deciding, end)), end, new RecordHeaders()));
+        if (band != agent.band()) {
+            context().forward(new Record<String, Output>(key.agentId(), new Output.Transition(transition(agent, band, deciding, end)), end,
+                    new RecordHeaders()));
             counters.recordTransition();
-            state.band = band;
-        }
-        if (state.allEmpty() && open == 0) {
-            // Silent for longer than the longest view: the agent is gone.
-            agents.delete(agentId);
-        } else {
-            agents.put(agentId, state);
+            agent.band(band);
         }
     }
 
-    private BandTransition transition(String agentId, RollingViews state, Band to, Figures deciding, long end) {
+    private BandTransition transition(Agent agent, Band to, Figures deciding, long end) {
+        Evidence evidence = Evidence.of(deciding);
         long length = viewLengths[bandView];
         return BandTransition.newBuilder()
-                .setTransitionId(agentId + "@" + end)
-                .setAgentId(agentId)
-                .setFleet(state.fleet)
-                .setFromBand(state.band)
+                .setTransitionId(agent.key() + "@" + end)
+                .setAgentId(agent.key().agentId())
+                .setFleet(agent.key().fleet())
+                .setFromBand(agent.band())
                 .setToBand(to)
-                .setDirection(BandRules.direction(state.band, to))
-                .setAsr(deciding.spend == 0 ? null : (double) deciding.autonomousSpend / deciding.spend)
-                .setSettledTasks(deciding.settledTasks)
-                .setSpendMicros(deciding.spend)
-                .setAutonomousSpendMicros(deciding.autonomousSpend)
+                .setDirection(BandRules.direction(agent.band(), to))
+                .setAsr(evidence.asr())
+                .setSettledTasks(evidence.settledTasks())
+                .setSpendMicros(evidence.spendMicros())
+                .setAutonomousSpendMicros(evidence.autonomousSpendMicros())
                 .setWindow(settings.bandView())
                 .setWindowStart(Instant.ofEpochMilli(end - length))
                 .setWindowEnd(Instant.ofEpochMilli(end))
@@ -457,77 +390,19 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                 .build();
     }
 
-    /** The views were saved under other lengths (asr.views changed): sum them again from the buckets. */
-    private RollingViews rebuild(String agentId, RollingViews old, long closingStart) {
-        RollingViews state = new RollingViews(old.fleet, old.band, viewLengths);
-        for (int i = 0; i < viewLengths.length; i++) {
-            for (long s = closingStart - viewLengths[i] + bucketMs; s < closingStart; s += bucketMs) {
-                Bucket bucket = buckets.get(Bucket.key(s, agentId));
-                if (bucket != null) {
-                    state.views[i].add(bucket.figures);
-                }
-            }
-        }
-        return state;
-    }
-
-    /** Settles as TIMED_OUT every open task whose deadline falls before {@code end}. */
-    private void expireTasks(long end) {
-        if (nextDeadline != Long.MIN_VALUE && end <= nextDeadline) {
+    /** Tells the fleet roll-up how far this partition's agents have written their windows, when that changed. */
+    private void sendWatermark() {
+        if (!watermarkMoved) {
             return;
         }
-        List<KeyValue<String, TaskState>> expired = new ArrayList<>();
-        long[] earliestRemaining = {Long.MAX_VALUE};
-        openTasks.forEachResident((key, task) -> {
-            long deadline = task.lastActivity + timeoutMs;
-            if (deadline < end) {
-                expired.add(KeyValue.pair(key, task));
-            } else {
-                earliestRemaining[0] = Math.min(earliestRemaining[0], deadline);
-            }
-        });
-        nextDeadline = earliestRemaining[0];
-        for (KeyValue<String, TaskState> entry : expired) {
-            String agentId = TaskState.agentOf(entry.key);
-            long deadline = entry.value.lastActivity + timeoutMs;
-            // Deadlines before `end` fall in buckets still open: earlier ones were expired at earlier closes.
-            long start = Math.max(floor(deadline), end - bucketMs);
-            Bytes bucketKey = Bucket.key(start, agentId);
-            Bucket bucket = bucket(bucketKey, entry.value.fleet);
-            settle(bucket.figures, entry.value, null, 0, 0);
-            buckets.put(bucketKey, bucket);
-            openTasks.delete(entry.key);
-            addOpenSpend(agentId, -entry.value.spend);
-            markSettled(entry.key, entry.value, deadline);
-            counters.recordTimedOut();
+        watermarkMoved = false;
+        long value = watermark.value();
+        if (value != watermarkSent) {
+            watermarkSent = value;
+            // Keyed "" (no fleet is empty): the repartition drops records with a null key; the partitioner sends it everywhere.
+            context().forward(new Record<String, Output>("", new Output.ToFleet(new FleetInput.Watermark(partition, inputPartitions, value)),
+                    Math.max(0, context().currentStreamTimeMs()), new RecordHeaders()));
         }
-    }
-
-    /** Keeps each agent's spend on open tasks, without boxing a Long per event. */
-    private void addOpenSpend(String agentId, long delta) {
-        long[] holder = openSpend.get(agentId);
-        if (holder == null) {
-            openSpend.put(agentId, new long[] {delta});
-        } else {
-            holder[0] += delta;
-        }
-    }
-
-    /** The agent's bucket under {@code key}, or a new one; written back with {@code buckets.put(key, ...)}. */
-    private Bucket bucket(Bytes key, String fleet) {
-        Bucket existing = buckets.get(key);
-        if (existing == null) {
-            return new Bucket(fleet, new Figures());
-        }
-        return existing.fleet.equals(fleet) ? existing : new Bucket(fleet, existing.figures);
-    }
-
-    private void saveClock() {
-        clock.put(CLOCK_KEY, ByteBuffer.allocate(2 * Long.BYTES).putLong(highWater).putLong(closedUpTo).array());
-    }
-
-    private long floor(long time) {
-        return Math.floorDiv(time, bucketMs) * bucketMs;
     }
 
     private void deadLetter(Record<byte[], byte[]> record, RecordMetadata source, Rejection rejection, String message) {
@@ -537,8 +412,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         headers.add(DeadLetters.SOURCE_TOPIC, DeadLetters.utf8(source.topic()));
         headers.add(DeadLetters.SOURCE_PARTITION, DeadLetters.utf8(Integer.toString(source.partition())));
         headers.add(DeadLetters.SOURCE_OFFSET, DeadLetters.utf8(Long.toString(source.offset())));
-        context().forward(new Record<String, Output>(null, new Output.DeadLetter(record.key(), record.value()),
-                record.timestamp(), headers));
+        context().forward(new Record<String, Output>(null, new Output.DeadLetter(record.key(), record.value()), record.timestamp(), headers));
         counters.recordDeadLetter(rejection);
     }
 }

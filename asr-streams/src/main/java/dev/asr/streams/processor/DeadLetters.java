@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 /** The headers a dead letter carries besides the original record's own; values are UTF-8 text. */
 public final class DeadLetters {
 
-    /** Why: a {@link dev.asr.streams.validation.Rejection} code such as {@code negative-amount}. */
+    /** Why: a {@link dev.asr.schemas.rules.Rejection} code such as {@code negative-amount}. */
     public static final String REASON = "asr.dlq.reason";
     /** What exactly, in a sentence naming the field or byte and the fix. */
     public static final String ERROR = "asr.dlq.error";

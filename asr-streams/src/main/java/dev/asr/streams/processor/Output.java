@@ -2,6 +2,7 @@ package dev.asr.streams.processor;
 
 import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.BandTransition;
+import dev.asr.streams.fleet.FleetInput;
 
 /** What the agent processor emits; the topology routes each kind to its topic. */
 public sealed interface Output {
@@ -12,4 +13,7 @@ public sealed interface Output {
     record Metrics(AgentWindowMetrics metrics) implements Output {}
 
     record Transition(BandTransition transition) implements Output {}
+
+    /** For the fleet roll-up: an agent's window, or how far this partition has written its agents' windows. */
+    record ToFleet(FleetInput input) implements Output {}
 }

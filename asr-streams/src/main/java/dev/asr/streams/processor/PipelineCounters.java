@@ -1,13 +1,13 @@
 package dev.asr.streams.processor;
 
-import dev.asr.streams.validation.Rejection;
+import dev.asr.schemas.rules.Rejection;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Operational counters of a Streams process, shared by its threads: what was dead-lettered and
- * why, duplicates, late records, timed-out tasks. Counts of work done, not figures: a batch that is
+ * why, duplicates, late records, timed-out tasks, sums held at their bound. Counts of work done, not figures: a batch that is
  * reprocessed after a crash counts again, unlike the exactly-once figures.
  */
 public final class PipelineCounters {
@@ -19,6 +19,7 @@ public final class PipelineCounters {
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder metricsEmitted = new LongAdder();
     private final LongAdder transitionsEmitted = new LongAdder();
+    private final LongAdder saturated = new LongAdder();
 
     public PipelineCounters() {
         for (Rejection rejection : Rejection.values()) {
@@ -54,6 +55,10 @@ public final class PipelineCounters {
         transitionsEmitted.increment();
     }
 
+    void recordSaturated() {
+        saturated.increment();
+    }
+
     public long deadLetters(Rejection rejection) {
         return deadLetters.get(rejection).sum();
     }
@@ -84,5 +89,10 @@ public final class PipelineCounters {
 
     public long transitionsEmitted() {
         return transitionsEmitted.sum();
+    }
+
+    /** Operations where a sum reached the range of a long and was held there instead of wrapping round. */
+    public long saturated() {
+        return saturated.sum();
     }
 }

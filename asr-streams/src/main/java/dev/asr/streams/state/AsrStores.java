@@ -1,9 +1,6 @@
 package dev.asr.streams.state;
 
 import dev.asr.streams.StreamsSettings;
-import dev.asr.streams.ledger.TaskState;
-import dev.asr.streams.window.Bucket;
-import dev.asr.streams.window.RollingViews;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -14,104 +11,72 @@ import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The topology's state stores, with fixed names: the names are part of the changelog topic names
- * ({@code <application.id>-<store>-changelog}), so renaming one loses its state.
+ * ({@code <application.id>-<store>-changelog}), so renaming one loses its state. The {@code -v2}
+ * stores hold this version's formats; the first version's stores are not read (see the README's
+ * Upgrading section).
+ *
+ * <p>Every agent-side store is uncached: the processor holds what is hot as live objects ({@link
+ * AgentTable}) or reads cold entries by point lookups ({@link SeenStore}, {@link ClosedBucketStore}),
+ * and Kafka Streams' record cache (a sorted map per store) would only add a copy per write.
  */
 public final class AsrStores {
 
-    /** Event ids seen recently (window store: expires by itself after {@code asr.dedup.retention}). */
-    public static final String DEDUP = "asr-dedup";
-    /** Open tasks: what each has spent so far and when it was last active. */
-    public static final String OPEN_TASKS = "asr-open-tasks";
-    /** Tasks settled recently (window store: expires after {@code asr.task.settled-retention}). */
-    public static final String SETTLED_TASKS = "asr-settled-tasks";
-    /** Per agent and bucket: the bucket's figures, kept while the bucket is in the longest view. */
-    public static final String BUCKETS = "asr-buckets";
-    /** Per agent: the running sums of each rolling view and the band. */
-    public static final String AGENTS = "asr-agents";
-    /** The partition's event-time clock: high water and the last closed bucket boundary. */
-    public static final String CLOCK = "asr-clock";
-    /** Per fleet, view and window end: the sum of the agents' windows. */
-    public static final String FLEET_WINDOWS = "asr-fleet-windows";
-    /** The fleet roll-up's clock. */
-    public static final String FLEET_CLOCK = "asr-fleet-clock";
+    /** Per agent (fleet + agent id): its clock, band, open buckets and views ({@link AgentTable}). */
+    public static final String AGENTS = "asr-agents-v2";
+    /** Per agent and open task: what the task has spent so far and when it last did anything. */
+    public static final String OPEN_TASKS = "asr-open-tasks-v2";
+    /** Per agent and closed bucket: its figures, kept while the longest view holds it. */
+    public static final String BUCKETS = "asr-buckets-v2";
+    /** Per agent: the event ids it had and the tasks it settled ({@link SeenStore}), expiring by epoch. */
+    public static final String SEEN = "asr-seen";
+    /** Per fleet, view and window end: the sum of its agents' windows. */
+    public static final String FLEET_WINDOWS = "asr-fleet-windows-v2";
+    /** The fleet roll-up's progress: each input partition's watermark, and how far fleet rows are written. */
+    public static final String FLEET_PROGRESS = "asr-fleet-progress";
 
-    public static final String[] AGENT_STORES = {DEDUP, OPEN_TASKS, SETTLED_TASKS, BUCKETS, AGENTS, CLOCK};
-    public static final String[] FLEET_STORES = {FLEET_WINDOWS, FLEET_CLOCK};
+    public static final String[] AGENT_STORES = {AGENTS, OPEN_TASKS, BUCKETS, SEEN};
+    public static final String[] FLEET_STORES = {FLEET_WINDOWS, FLEET_PROGRESS};
+
+    /** Where stores keep their data: RocksDB on disk, or the heap (tests that pipe millions of records through the test driver). */
+    public enum Storage {
+        ROCKSDB,
+        IN_MEMORY
+    }
 
     private AsrStores() {}
 
-    /**
-     * Uncached: every key is new, so a cache would only fill, evict and flush (the Streams record
-     * cache is a TreeMap: measured as the top cost of the topology when this store used it).
-     */
-    public static StoreBuilder<WindowStore<String, byte[]>> dedup(StreamsSettings settings) {
-        return window(DEDUP, settings.dedupRetention());
+    public static StoreBuilder<WriteBackStore> agents(Storage storage) {
+        return WriteBackStore.builder(keyValue(AGENTS, storage));
     }
 
-    /**
-     * Uncached: it is read with a time-range fetch, which on a cached window store copies the whole
-     * cache's key set on every call (measured: 25x slower at a few thousand open entries).
-     */
-    public static StoreBuilder<WindowStore<String, byte[]>> settledTasks(StreamsSettings settings) {
-        return window(SETTLED_TASKS, settings.settledRetention());
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> openTasks(Storage storage) {
+        return keyValue(OPEN_TASKS, storage);
     }
 
-    /** Hot entries kept per store and partition between commits before clean ones are dropped. */
-    private static final int HOT_ENTRIES = 200_000;
-
-    /** Resident: open tasks are few (those in flight, and silent ones until they time out) and churn fast. */
-    public static StoreBuilder<WriteBackStore<String, TaskState>> openTasks() {
-        return WriteBackStore.resident(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_TASKS), Serdes.String(),
-                Serdes.ByteArray()), codec(TaskState::toBytes, TaskState::fromBytes));
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> buckets(Storage storage) {
+        return keyValue(BUCKETS, storage);
     }
 
-    public static StoreBuilder<WriteBackStore<Bytes, Bucket>> buckets() {
-        return WriteBackStore.builder(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUCKETS), Serdes.Bytes(),
-                Serdes.ByteArray()), codec(Bucket::toBytes, Bucket::fromBytes), HOT_ENTRIES);
+    /** A window store used as a set with expiry: entries filed under their epoch, whole epochs dropped past the retention. */
+    public static StoreBuilder<WindowStore<Bytes, byte[]>> seen(StreamsSettings settings, Storage storage) {
+        Duration retention = Duration.ofMillis(SeenStore.storeRetention(settings.dedupRetention().toMillis(),
+                settings.settledRetention().toMillis()));
+        return Stores.windowStoreBuilder(storage == Storage.ROCKSDB
+                        ? Stores.persistentWindowStore(SEEN, retention, Duration.ofMillis(1), false)
+                        : Stores.inMemoryWindowStore(SEEN, retention, Duration.ofMillis(1), false),
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled();
     }
 
-    /** Resident: one entry per agent. */
-    public static StoreBuilder<WriteBackStore<String, RollingViews>> agents() {
-        return WriteBackStore.resident(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS), Serdes.String(),
-                Serdes.ByteArray()), codec(RollingViews::toBytes, RollingViews::fromBytes));
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> fleetWindows(Storage storage) {
+        return keyValue(FLEET_WINDOWS, storage).withCachingEnabled();
     }
 
-    private static <V> WriteBackStore.Codec<V> codec(java.util.function.Function<V, byte[]> encode,
-            java.util.function.Function<byte[], V> decode) {
-        return new WriteBackStore.Codec<>() {
-            @Override
-            public byte[] encode(V value) {
-                return encode.apply(value);
-            }
-
-            @Override
-            public V decode(byte[] bytes) {
-                return decode.apply(bytes);
-            }
-        };
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> fleetProgress(Storage storage) {
+        return keyValue(FLEET_PROGRESS, storage).withCachingEnabled();
     }
 
-    public static StoreBuilder<KeyValueStore<String, byte[]>> clock() {
-        return keyValue(CLOCK);
-    }
-
-    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> fleetWindows() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FLEET_WINDOWS), Serdes.Bytes(), Serdes.ByteArray())
-                .withCachingEnabled();
-    }
-
-    public static StoreBuilder<KeyValueStore<String, byte[]>> fleetClock() {
-        return keyValue(FLEET_CLOCK);
-    }
-
-    private static StoreBuilder<KeyValueStore<String, byte[]>> keyValue(String name) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled();
-    }
-
-    /** A window store used as a set with expiry: windows of 1 ms at the event's time. */
-    private static StoreBuilder<WindowStore<String, byte[]>> window(String name, Duration retention) {
-        return Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(name, retention, Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray());
+    private static StoreBuilder<KeyValueStore<Bytes, byte[]>> keyValue(String name, Storage storage) {
+        return Stores.keyValueStoreBuilder(storage == Storage.ROCKSDB ? Stores.persistentKeyValueStore(name)
+                : Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled();
     }
 }

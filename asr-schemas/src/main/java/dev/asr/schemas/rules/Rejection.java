@@ -1,10 +1,11 @@
-package dev.asr.streams.validation;
+package dev.asr.schemas.rules;
 
 import dev.asr.schemas.serde.BadRecordException;
 
 /**
- * Why an input record went to the dead-letter topic. {@link #code()} is the value of the
- * {@code asr.dlq.reason} header and the {@code reason} label of the dead-letter counter.
+ * Why an input record is refused. {@link #code()} is the same word everywhere a record can be
+ * refused: the {@code asr.dlq.reason} header of a dead letter, the {@code reason} label of the
+ * dead-letter counter, and the {@code reason} of a per-record error in the gateway's answer.
  */
 public enum Rejection {
     NOT_WIRE_FORMAT("not-wire-format"),
@@ -14,8 +15,14 @@ public enum Rejection {
     MALFORMED("malformed-avro"),
     MISSING_VALUE("missing-value"),
     MISSING_FIELD("missing-field"),
+    /** An id that is longer than 256 characters or holds a control character. */
+    INVALID_ID("invalid-id"),
     NEGATIVE_AMOUNT("negative-amount"),
+    /** An amount, token count or time outside the bounds of SPEC §6. */
+    OUT_OF_RANGE("out-of-range"),
     FUTURE_TIMESTAMP("future-timestamp"),
+    /** Older than its agent's clock by more than the longest view: no open window can take it. */
+    TOO_LATE("too-late"),
     CURRENCY_MISMATCH("currency-mismatch"),
     KEY_MISMATCH("key-mismatch");
 

@@ -1,0 +1,116 @@
+package dev.asr.streams.clock;
+
+/**
+ * One agent's event-time clock (SPEC §4 v2). Each agent keeps its own, so an agent whose host
+ * stamps events ahead (up to {@code asr.max-clock-skew}) moves only its own buckets on, never
+ * another agent's.
+ *
+ * <ul>
+ *   <li>The clock is the highest {@code occurred_at} of the agent's events, the <em>high water</em>.
+ *   <li>Buckets ({@code bucket} long) close when the clock passes their end plus {@code grace}.
+ *       {@link #closedUpTo()} is the end of the last closed bucket: the start of the earliest open
+ *       one.
+ *   <li>An agent that has had no event for longer than {@code grace} of wall time is moved on by
+ *       the wall clock, so its buckets still close and its tasks still time out.
+ *   <li>An event before {@link #closedUpTo()} is <em>late</em>: it is applied to the earliest open
+ *       bucket. One older than the high water by more than the longest view is <em>too late</em>:
+ *       no open window could hold it.
+ * </ul>
+ *
+ * <p>Pure: wall time is passed in. The wall time of the last event is not stored: after a restart
+ * the clock counts the agent's silence from the restart.
+ */
+public final class AgentClock {
+
+    private final long bucketMs;
+    private final long graceMs;
+    private long highWater;
+    private long closedUpTo;
+    private long wallAtLastEvent;
+
+    private AgentClock(long bucketMs, long graceMs, long highWater, long closedUpTo, long wallAtLastEvent) {
+        if (bucketMs <= 0 || graceMs < 0) {
+            throw new IllegalArgumentException("bucket must be positive and grace not negative");
+        }
+        this.bucketMs = bucketMs;
+        this.graceMs = graceMs;
+        this.highWater = highWater;
+        this.closedUpTo = closedUpTo;
+        this.wallAtLastEvent = wallAtLastEvent;
+    }
+
+    /** The clock of an agent seen for the first time, at its first event: buckets from that event's time minus grace are open. */
+    public static AgentClock start(long bucketMs, long graceMs, long firstEventTime, long wallNow) {
+        return new AgentClock(bucketMs, graceMs, firstEventTime, floor(firstEventTime - graceMs, bucketMs), wallNow);
+    }
+
+    /** A clock as it was saved, its silence counted from {@code wallNow}. */
+    public static AgentClock restore(long bucketMs, long graceMs, long highWater, long closedUpTo, long wallNow) {
+        return new AgentClock(bucketMs, graceMs, highWater, closedUpTo, wallNow);
+    }
+
+    /** The highest event time seen: the time of the agent's latest event. */
+    public long highWater() {
+        return highWater;
+    }
+
+    /** Every bucket ending at or before this has closed; the earliest open bucket starts here. */
+    public long closedUpTo() {
+        return closedUpTo;
+    }
+
+    /** True when {@code eventTime}'s own bucket has closed. */
+    public boolean isLate(long eventTime) {
+        return eventTime < closedUpTo;
+    }
+
+    /** True when {@code eventTime} is older than the high water by more than {@code longestViewMs}. */
+    public boolean isTooLate(long eventTime, long longestViewMs) {
+        return eventTime < highWater - longestViewMs;
+    }
+
+    /** The bucket an event is counted in: its own while open, else the earliest open one. */
+    public long bucketOf(long eventTime) {
+        return eventTime < closedUpTo ? closedUpTo : floor(eventTime, bucketMs);
+    }
+
+    /** An event of this agent arrived (not a duplicate, not refused): the clock moves to its time if later. */
+    public void observe(long eventTime, long wallNow) {
+        if (eventTime > highWater) {
+            highWater = eventTime;
+        }
+        wallAtLastEvent = wallNow;
+    }
+
+    /**
+     * A duplicate of an event already counted: it still tells the agent's time (a resend is
+     * stamped when it is sent again), but it does not end the agent's silence, so a client
+     * resending the same records cannot hold its clock still.
+     */
+    public void advance(long eventTime) {
+        if (eventTime > highWater) {
+            highWater = eventTime;
+        }
+    }
+
+    /** The clock now: the high water, moved on by the wall clock once the agent has been silent for longer than grace. */
+    public long now(long wallNow) {
+        return highWater + Math.max(0, wallNow - wallAtLastEvent - graceMs);
+    }
+
+    /** True when the clock at {@code clockTime} has passed the earliest open bucket's end plus grace. */
+    public boolean closeDue(long clockTime) {
+        return clockTime >= closedUpTo + bucketMs + graceMs;
+    }
+
+    /** Closes the earliest open bucket and returns its start. */
+    public long closeNext() {
+        long start = closedUpTo;
+        closedUpTo += bucketMs;
+        return start;
+    }
+
+    public static long floor(long time, long bucketMs) {
+        return Math.floorDiv(time, bucketMs) * bucketMs;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.asr.streams.clock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** SPEC §4 v2 for one agent's clock, with a 1-minute bucket and 2 minutes of grace; times in seconds. */
+class AgentClockTest {
+
+    private static final long S = 1_000;
+    private static final long BUCKET = 60 * S;
+    private static final long GRACE = 120 * S;
+    private static final long WALL = 1_000_000 * S;
+
+    private static AgentClock startedAt(long seconds) {
+        return AgentClock.start(BUCKET, GRACE, seconds * S, WALL);
+    }
+
+    @Test
+    void aNewAgentsBucketsFromItsFirstEventMinusTheGracePeriodAreOpen() {
+        AgentClock clock = startedAt(610); // 10m10s
+        assertThat(clock.highWater()).isEqualTo(610 * S);
+        assertThat(clock.closedUpTo()).as("floor(10m10s - 2m) = 8m").isEqualTo(480 * S);
+    }
+
+    @Test
+    void anEventAtTheEarliestOpenBucketsStartIsOnTimeAndOneMillisecondBeforeIsLate() {
+        AgentClock clock = startedAt(610);
+        assertThat(clock.isLate(480 * S)).isFalse();
+        assertThat(clock.bucketOf(480 * S)).isEqualTo(480 * S);
+        assertThat(clock.isLate(480 * S - 1)).isTrue();
+        assertThat(clock.bucketOf(480 * S - 1)).as("a late event goes to the earliest open bucket").isEqualTo(480 * S);
+        assertThat(clock.bucketOf(599 * S)).as("an on-time event goes to its own bucket").isEqualTo(540 * S);
+    }
+
+    @Test
+    void theClockIsTheHighestEventTimeNotTheLatestToArrive() {
+        AgentClock clock = startedAt(610);
+        clock.observe(700 * S, WALL);
+        clock.observe(650 * S, WALL);
+        assertThat(clock.highWater()).isEqualTo(700 * S);
+        assertThat(clock.now(WALL)).isEqualTo(700 * S);
+    }
+
+    @Test
+    void aBucketClosesWhenTheClockReachesItsEndPlusGraceNotAMillisecondBefore() {
+        AgentClock clock = startedAt(610); // earliest open [8m, 9m): closes at 9m + 2m = 11m
+        assertThat(clock.closeDue(660 * S - 1)).isFalse();
+        assertThat(clock.closeDue(660 * S)).isTrue();
+        assertThat(clock.closeNext()).isEqualTo(480 * S);
+        assertThat(clock.closedUpTo()).isEqualTo(540 * S);
+        assertThat(clock.closeDue(660 * S)).as("the next closes at 12m").isFalse();
+    }
+
+    @Test
+    void aSilentAgentIsMovedOnByTheWallClockOnceTheGracePeriodHasPassed() {
+        AgentClock clock = startedAt(610);
+        assertThat(clock.now(WALL + GRACE)).as("silent for exactly the grace period: not yet").isEqualTo(610 * S);
+        assertThat(clock.now(WALL + GRACE + 50 * S)).isEqualTo(660 * S);
+        assertThat(clock.closeDue(clock.now(WALL + GRACE + 50 * S))).isTrue();
+    }
+
+    @Test
+    void anEventEndsTheSilence() {
+        AgentClock clock = startedAt(610);
+        clock.observe(600 * S, WALL + 300 * S); // an older event, five minutes of wall time later
+        assertThat(clock.now(WALL + 300 * S)).as("the silence starts again").isEqualTo(610 * S);
+        assertThat(clock.now(WALL + 300 * S + GRACE + S)).isEqualTo(611 * S);
+    }
+
+    @Test
+    void anotherAgentsClockDoesNotMoveThisOne() {
+        AgentClock onTime = startedAt(610);
+        AgentClock skewed = startedAt(610);
+        skewed.observe(610 * S + 5 * 60 * S, WALL); // five minutes ahead
+        assertThat(onTime.isLate(550 * S)).isFalse();
+        assertThat(skewed.closeDue(skewed.now(WALL))).isTrue();
+        assertThat(onTime.closeDue(onTime.now(WALL))).isFalse();
+    }
+
+    @Test
+    void anEventOlderThanTheHighWaterByMoreThanTheLongestViewIsTooLate() {
+        long day = 86_400 * S;
+        AgentClock clock = startedAt(2 * 86_400);
+        assertThat(clock.isTooLate(2 * day - day, day)).as("exactly the longest view behind").isFalse();
+        assertThat(clock.isTooLate(2 * day - day - 1, day)).isTrue();
+    }
+
+    @Test
+    void aRestoredClockCountsTheSilenceFromTheRestart() {
+        AgentClock restored = AgentClock.restore(BUCKET, GRACE, 610 * S, 480 * S, WALL + 3_600 * S);
+        assertThat(restored.now(WALL + 3_600 * S)).as("an hour of downtime is not an hour of silence").isEqualTo(610 * S);
+        assertThat(restored.closedUpTo()).isEqualTo(480 * S);
+    }
+}
