@@ -43,6 +43,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", description = "Stream threads of each app (default: ${DEFAULT-VALUE}).")
         int threads = 2;
 
+        @Option(names = "--rounds", description = "Times each app runs on the same events, the last one measured; 1: the full topology"
+                + " cold, first (default: ${DEFAULT-VALUE}).")
+        int rounds = 2;
+
         @Option(names = "--set", paramLabel = "KEY=VALUE",
                 description = "A setting for both apps, e.g. --set commit.interval.ms=1000 (Kafka Streams keys) or asr.* keys (the topology).")
         java.util.Map<String, String> settings = new java.util.HashMap<>();
@@ -50,7 +54,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            return new StreamsBenchmark(events, agents, partitions, threads, settings, out).run() ? 0 : 1;
+            return new StreamsBenchmark(events, agents, partitions, threads, rounds, settings, out).run() ? 0 : 1;
         }
     }
 

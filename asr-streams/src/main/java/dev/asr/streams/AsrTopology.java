@@ -53,7 +53,8 @@ public final class AsrTopology {
         builder.addStateStore(AsrStores.agents(storage));
         builder.addStateStore(AsrStores.openTasks(storage));
         builder.addStateStore(AsrStores.buckets(storage));
-        builder.addStateStore(AsrStores.seen(settings, storage));
+        builder.addStateStore(AsrStores.seenLog(storage));
+        builder.addStateStore(AsrStores.seenIndex(storage));
         builder.addStateStore(AsrStores.fleetWindows(storage));
         builder.addStateStore(AsrStores.fleetProgress(storage));
 
@@ -89,7 +90,7 @@ public final class AsrTopology {
                 .mapValues(value -> ((Output.ToFleet) value).input(), Named.as("fleet-input"))
                 .repartition(Repartitioned.with(Serdes.String(), new FleetInputCodec()).withName("fleet-inputs")
                         .withStreamPartitioner(new ByFleetWatermarksToAll()))
-                .process(() -> new FleetProcessor(settings), Named.as("fleet-rollup"), AsrStores.FLEET_STORES)
+                .process(() -> new FleetProcessor(settings, counters), Named.as("fleet-rollup"), AsrStores.FLEET_STORES)
                 .to(topics.agentMetrics().name(), metricsOut(topics, "fleet-metrics-out"));
 
         return builder.build();

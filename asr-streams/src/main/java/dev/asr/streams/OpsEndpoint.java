@@ -43,6 +43,9 @@ final class OpsEndpoint implements AutoCloseable {
         counter(registry, "asr_timed_out_tasks_total", "Tasks settled as TIMED_OUT", counters::timedOut);
         counter(registry, "asr_metrics_records_total", "Agent window metrics records written", counters::metricsEmitted);
         counter(registry, "asr_band_transitions_written_total", "Band transitions written", counters::transitionsEmitted);
+        counter(registry, "asr_fleet_contributions_dropped_total", "Agents' windows that reached the fleet roll-up after their fleet"
+                + " window was forgotten (older than the longest view plus asr.fleet.max-wait): in no fleet row",
+                counters::fleetContributionsDropped);
         counter(registry, "asr_saturated_sums_total", "Times a figure's sum reached the range of a 64-bit integer and was held there"
                 + " instead of overflowing (thousands of billion-unit events in one window)", counters::saturated);
         try {

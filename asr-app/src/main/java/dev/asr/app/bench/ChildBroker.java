@@ -39,8 +39,14 @@ final class ChildBroker implements AutoCloseable {
         Path directory = Files.createTempDirectory(name);
         String jar = Path.of(ChildBroker.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-Xmx1g", "-cp", jar, "dev.asr.app.Asr", "broker", "--port", "0", "--data-dir",
-                directory.resolve("broker").toString()).redirectErrorStream(true).start();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx1g"));
+        // ASR_BENCH_BROKER_OPTS: more JVM flags for the broker, e.g. -XX:StartFlightRecording=filename=broker.jfr to profile it.
+        String extra = System.getenv("ASR_BENCH_BROKER_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", jar, "dev.asr.app.Asr", "broker", "--port", "0", "--data-dir", directory.resolve("broker").toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             return new ChildBroker(directory, process, awaitReady(process));
         } catch (IOException | RuntimeException e) {
@@ -89,6 +95,11 @@ final class ChildBroker implements AutoCloseable {
             new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
         }
         return topics;
+    }
+
+    /** CPU seconds (user + system) the broker's process has used so far, from /proc; 0 where there is none. */
+    double cpuSeconds() {
+        return ProcessCpu.seconds(process.pid());
     }
 
     /** Bytes on disk of each topic whose name {@code matches}, summed over its partitions. */

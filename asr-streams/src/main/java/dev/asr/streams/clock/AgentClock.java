@@ -12,6 +12,12 @@ package dev.asr.streams.clock;
  *       one.
  *   <li>An agent that has had no event for longer than {@code grace} of wall time is moved on by
  *       the wall clock, so its buckets still close and its tasks still time out.
+ *   <li>No agent's clock lags its partition's most advanced agent by more than {@code
+ *       asr.fleet.max-wait} (at least {@code asr.max-clock-skew} plus a bucket): an agent that far
+ *       behind has gone silent (after a restart, or while a backlog is read faster than real time,
+ *       the wall clock alone would leave it behind, and fleet rows waiting on it), or its host's
+ *       clock is that slow. An agent stamping its events ahead cannot push an on-time one: the
+ *       front it sets is at most {@code max-clock-skew} ahead.
  *   <li>An event before {@link #closedUpTo()} is <em>late</em>: it is applied to the earliest open
  *       bucket. One older than the high water by more than the longest view is <em>too late</em>:
  *       no open window could hold it.
@@ -96,6 +102,21 @@ public final class AgentClock {
     /** The clock now: the high water, moved on by the wall clock once the agent has been silent for longer than grace. */
     public long now(long wallNow) {
         return highWater + Math.max(0, wallNow - wallAtLastEvent - graceMs);
+    }
+
+    /**
+     * The clock now, for a partition whose most advanced agent has closed its buckets up to {@code
+     * frontClosedUpTo}: at least far enough on to have closed this agent's buckets up to {@code
+     * maxWaitMs} behind that.
+     */
+    public long now(long wallNow, long frontClosedUpTo, long maxWaitMs) {
+        long own = now(wallNow);
+        return frontClosedUpTo == Long.MIN_VALUE ? own : Math.max(own, frontClosedUpTo - maxWaitMs + graceMs);
+    }
+
+    /** True when this clock has closed its buckets less far than {@code maxWaitMs} behind {@code frontClosedUpTo}. */
+    public boolean lags(long frontClosedUpTo, long maxWaitMs) {
+        return frontClosedUpTo != Long.MIN_VALUE && closedUpTo < frontClosedUpTo - maxWaitMs;
     }
 
     /** True when the clock at {@code clockTime} has passed the earliest open bucket's end plus grace. */

@@ -44,7 +44,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The agent side of the topology, one instance per input partition (an agent's spend and outcomes
@@ -59,7 +58,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private static final java.time.Duration WATERMARK_INTERVAL = java.time.Duration.ofSeconds(1);
 
     private final StreamsSettings settings;
-    private final PipelineCounters counters;
+    private final PipelineCounters.Cell counters;
     private final EventRules rules;
     private final int inputPartitions;
     private final String spendTopic;
@@ -71,21 +70,26 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private final long longestViewMs;
     private final long[] viewLengths;
     private final int bandView;
+    private final long maxWaitMs;
 
     private AgentTable agents;
     private final java.util.List<Agent> viewsToRebuild = new ArrayList<>();
+    /** The seen index is behind its log (a restore, a crash): brought up to date before the first record. */
+    private boolean seenIndexBehind;
     private SeenStore seen;
     private ClosedBucketStore closedBuckets;
     private TaskLedger ledger;
     private PartitionWatermark watermark;
     private long watermarkSent;
+    /** The front the silent agents were last moved on to. */
+    private long pushedFront;
     private boolean watermarkMoved;
     private int partition;
 
     /** @param inputPartitions how many partitions the input topics have: the fleet roll-up waits for each */
     public AgentProcessor(StreamsSettings settings, Topics topics, PipelineCounters counters, int inputPartitions) {
         this.settings = settings;
-        this.counters = counters;
+        this.counters = counters.cell();
         this.rules = settings.events();
         this.inputPartitions = inputPartitions;
         this.spendTopic = topics.spend().name();
@@ -97,6 +101,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         this.longestViewMs = settings.longestView().toMillis();
         this.viewLengths = settings.viewLengths();
         this.bandView = settings.bandViewIndex();
+        this.maxWaitMs = settings.fleetMaxWait().toMillis();
     }
 
     @Override
@@ -107,23 +112,26 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         WriteBackStore agentsStore = context.getStateStore(AsrStores.AGENTS);
         KeyValueStore<Bytes, byte[]> tasksStore = context.getStateStore(AsrStores.OPEN_TASKS);
         KeyValueStore<Bytes, byte[]> bucketsStore = context.getStateStore(AsrStores.BUCKETS);
-        WindowStore<Bytes, byte[]> seenStore = context.getStateStore(AsrStores.SEEN);
+        WriteBackStore seenLog = context.getStateStore(AsrStores.SEEN_LOG);
+        KeyValueStore<Bytes, byte[]> seenIndex = context.getStateStore(AsrStores.SEEN_INDEX);
         closedBuckets = new ClosedBucketStore(bucketsStore);
-        seen = new SeenStore(seenStore, context::currentSystemTimeMs, settings.dedupRetention().toMillis(),
+        seen = new SeenStore(seenLog.logged(), seenIndex, context::currentSystemTimeMs, settings.dedupRetention().toMillis(),
                 settings.settledRetention().toMillis());
-        seen.load();
+        seenIndexBehind = seen.load();
+        seenLog.beforeCommit(seen::flush);
         ledger = new TaskLedger(seen, seen, settings.taskTimeout().toMillis());
         agents = new AgentTable(agentsStore.logged(), tasksStore);
         viewsToRebuild.clear();
         agents.load(saved -> restore(saved.key, saved.value, now));
         agentsStore.beforeCommit(agents::writeBack);
-        watermark = new PartitionWatermark(settings.fleetMaxWait().toMillis());
+        watermark = new PartitionWatermark(maxWaitMs, graceMs, now);
         agents.all().forEach(agent -> watermark.add(agent.clock().closedUpTo()));
         watermarkSent = Long.MIN_VALUE;
+        pushedFront = Long.MIN_VALUE;
         watermarkMoved = true;
         partition = context.taskId().partition();
         context.schedule(settings.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
-        // A partition with no agent gets no records: it still tells the fleet roll-up, within a second, that it holds nothing back.
+        // A partition with no agent gets no records: it still tells the fleet roll-up, once grace has passed, that it holds nothing back.
         context.schedule(WATERMARK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallNow -> sendWatermark());
     }
 
@@ -137,11 +145,16 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     }
 
     /**
-     * Sums views saved under other lengths again from the buckets, deleting buckets no view reaches
-     * any more. Not in {@link #init}: stores may be written only while a record or a punctuation is
+     * Brings derived state up to date before the first record: the seen index to its log; views
+     * saved under other lengths summed again from the buckets (and buckets no view reaches any more
+     * deleted). Not in {@link #init}: stores may be written only while a record or a punctuation is
      * being processed (the changelog stamps each write with its time).
      */
-    private void rebuildViews() {
+    private void catchUp() {
+        if (seenIndexBehind) {
+            seen.catchUpIndex();
+            seenIndexBehind = false;
+        }
         for (Agent agent : viewsToRebuild) {
             agent.windows().rebuild(agent.key(), viewLengths, agent.clock().closedUpTo(), closedBuckets);
             agents.changed(agent);
@@ -151,8 +164,8 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        if (!viewsToRebuild.isEmpty()) {
-            rebuildViews();
+        if (!viewsToRebuild.isEmpty() || seenIndexBehind) {
+            catchUp();
         }
         RecordMetadata source = context().recordMetadata().orElseThrow();
         long now = context().currentSystemTimeMs();
@@ -199,7 +212,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         if (tooLate(agent, at, record, source)) {
             return;
         }
-        counters.recordProcessed();
+        counters.processed();
         TaskLedger.SpendEntry entry = ledger.spend(agent.key(), agent, e, at, agent.clock().closedUpTo());
         if (entry instanceof TaskLedger.Duplicate) {
             duplicate(agent, at, now);
@@ -228,7 +241,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         if (tooLate(agent, at, record, source)) {
             return;
         }
-        counters.recordProcessed();
+        counters.processed();
         long bucketStart = agent.clock().bucketOf(at);
         TaskLedger.OutcomeEntry entry = ledger.outcome(agent.key(), agent, e, at, bucketStart);
         if (entry instanceof TaskLedger.Settled settled) {
@@ -237,7 +250,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             applied(agent, bucket, at, now, exact);
         } else if (entry instanceof TaskLedger.SecondOutcome && agents.get(agent.key()) == agent) {
             // Counted nowhere, but a new event of the agent: its clock moves.
-            counters.recordDuplicate();
+            counters.duplicate();
             agent.clock().observe(at, now);
             agents.changed(agent);
             closeDue(agent, agent.clock().now(now));
@@ -249,7 +262,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
 
     /** A duplicate counts once already; its time still moves a known agent's clock. */
     private void duplicate(Agent agent, long at, long now) {
-        counters.recordDuplicate();
+        counters.duplicate();
         if (agents.get(agent.key()) == agent && at > agent.clock().highWater()) {
             agent.clock().advance(at);
             agents.changed(agent);
@@ -283,10 +296,10 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private void applied(Agent agent, Figures bucket, long at, long now, boolean exact) {
         if (agent.clock().isLate(at)) {
             exact &= bucket.add(Figure.LATE_RECORDS, 1);
-            counters.recordLate();
+            counters.late();
         }
         if (!exact) {
-            counters.recordSaturated();
+            counters.saturated();
         }
         if (agents.get(agent.key()) != agent) {
             agents.add(agent);
@@ -300,11 +313,13 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     }
 
     private void onWallClock(long wallNow) {
-        if (!viewsToRebuild.isEmpty()) {
-            rebuildViews();
+        if (!viewsToRebuild.isEmpty() || seenIndexBehind) {
+            catchUp();
         }
+        seen.dropExpired(); // a slice of what is past the retention at each punctuation
+        long front = watermark.front();
         for (Agent agent : new ArrayList<>(agents.all())) {
-            closeDue(agent, agent.clock().now(wallNow));
+            closeDue(agent, agent.clock().now(wallNow, front, maxWaitMs));
         }
         sendWatermark();
     }
@@ -321,13 +336,13 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             long end = start + bucketMs;
             for (TaskState task : ledger.expire(agent.key(), agent, start, end)) {
                 if (!agent.windows().bucket(start).addSettled(task.sums(), null, 0, 0)) {
-                    counters.recordSaturated();
+                    counters.saturated();
                 }
-                counters.recordTimedOut();
+                counters.timedOut();
             }
             AgentWindows.Closed closed = agent.windows().close(agent.key(), start, closedBuckets);
             if (!closed.exact()) {
-                counters.recordSaturated();
+                counters.saturated();
             }
             if (!closed.nothingToReport()) {
                 emit(agent, end);
@@ -357,14 +372,14 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
             Basket.Window window = new Basket.Window(key.agentId(), key.fleet(), view, start, end, settings.currency(), lastEventAt);
             AgentWindowMetrics row = Basket.metrics(window, views.sums(v), openSpend, band, 1);
             context().forward(new Record<String, Output>(key.agentId(), new Output.Metrics(row), end, new RecordHeaders()));
-            counters.recordMetrics();
+            counters.metrics();
             context().forward(new Record<String, Output>(key.fleet(), new Output.ToFleet(new FleetInput.Contribution(key.fleet(), view,
                     start, end, views.sums(v), openSpend, lastEventAt)), end, new RecordHeaders()));
         }
         if (band != agent.band()) {
             context().forward(new Record<String, Output>(key.agentId(), new Output.Transition(transition(agent, band, deciding, end)), end,
                     new RecordHeaders()));
-            counters.recordTransition();
+            counters.transition();
             agent.band(band);
         }
     }
@@ -390,13 +405,31 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
                 .build();
     }
 
-    /** Tells the fleet roll-up how far this partition's agents have written their windows, when that changed. */
+    /**
+     * Tells the fleet roll-up how far this partition's agents have written their windows, when that
+     * changed; first, agents left more than the max wait behind the partition's most advanced
+     * agent are moved on ({@link AgentClock#now(long, long, long)}), so their rows come before the
+     * fleet windows they belong to complete.
+     */
     private void sendWatermark() {
         if (!watermarkMoved) {
             return;
         }
+        long front = watermark.front();
+        if (front > pushedFront) {
+            pushedFront = front;
+            long wallNow = context().currentSystemTimeMs();
+            for (Agent agent : new ArrayList<>(agents.all())) {
+                if (agent.clock().lags(front, maxWaitMs)) {
+                    closeDue(agent, agent.clock().now(wallNow, front, maxWaitMs));
+                }
+            }
+        }
+        long value = watermark.value(context().currentSystemTimeMs());
+        if (value == PartitionWatermark.UNKNOWN) {
+            return; // asked again at the next punctuation
+        }
         watermarkMoved = false;
-        long value = watermark.value();
         if (value != watermarkSent) {
             watermarkSent = value;
             // Keyed "" (no fleet is empty): the repartition drops records with a null key; the partitioner sends it everywhere.
@@ -413,6 +446,6 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         headers.add(DeadLetters.SOURCE_PARTITION, DeadLetters.utf8(Integer.toString(source.partition())));
         headers.add(DeadLetters.SOURCE_OFFSET, DeadLetters.utf8(Long.toString(source.offset())));
         context().forward(new Record<String, Output>(null, new Output.DeadLetter(record.key(), record.value()), record.timestamp(), headers));
-        counters.recordDeadLetter(rejection);
+        counters.deadLetter(rejection);
     }
 }

@@ -31,12 +31,14 @@ public final class FleetProcessor extends ContextualProcessor<String, FleetInput
     private static final Bytes PROGRESS = Bytes.wrap("progress".getBytes(StandardCharsets.UTF_8));
 
     private final StreamsSettings settings;
+    private final PipelineCounters.Cell counters;
     private final long keepMs;
     private KeyValueStore<Bytes, byte[]> progress;
     private FleetRollup rollup;
 
-    public FleetProcessor(StreamsSettings settings) {
+    public FleetProcessor(StreamsSettings settings, PipelineCounters counters) {
         this.settings = settings;
+        this.counters = counters.cell();
         this.keepMs = settings.longestView().plus(settings.fleetMaxWait()).toMillis();
     }
 
@@ -61,7 +63,11 @@ public final class FleetProcessor extends ContextualProcessor<String, FleetInput
     @Override
     public void process(Record<String, FleetInput> record) {
         if (record.value() instanceof FleetInput.Contribution contribution) {
+            long dropped = rollup.dropped();
             write(rollup.onContribution(contribution));
+            if (rollup.dropped() > dropped) {
+                counters.fleetContributionDropped();
+            }
         } else if (record.value() instanceof FleetInput.Watermark watermark) {
             write(rollup.onWatermark(watermark));
             saveProgress();

@@ -1,13 +1,10 @@
 package dev.asr.streams.state;
 
-import dev.asr.streams.StreamsSettings;
-import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The topology's state stores, with fixed names: the names are part of the changelog topic names
@@ -27,14 +24,16 @@ public final class AsrStores {
     public static final String OPEN_TASKS = "asr-open-tasks-v2";
     /** Per agent and closed bucket: its figures, kept while the longest view holds it. */
     public static final String BUCKETS = "asr-buckets-v2";
-    /** Per agent: the event ids it had and the tasks it settled ({@link SeenStore}), expiring by epoch. */
-    public static final String SEEN = "asr-seen";
+    /** Per agent: the event ids it had and the tasks it settled ({@link SeenStore}), by epoch, up to 128 to a record. */
+    public static final String SEEN_LOG = "asr-seen-log";
+    /** Where each of {@link #SEEN_LOG}'s entries is: local only, derived from the log. */
+    public static final String SEEN_INDEX = "asr-seen-index";
     /** Per fleet, view and window end: the sum of its agents' windows. */
     public static final String FLEET_WINDOWS = "asr-fleet-windows-v2";
     /** The fleet roll-up's progress: each input partition's watermark, and how far fleet rows are written. */
     public static final String FLEET_PROGRESS = "asr-fleet-progress";
 
-    public static final String[] AGENT_STORES = {AGENTS, OPEN_TASKS, BUCKETS, SEEN};
+    public static final String[] AGENT_STORES = {AGENTS, OPEN_TASKS, BUCKETS, SEEN_LOG, SEEN_INDEX};
     public static final String[] FLEET_STORES = {FLEET_WINDOWS, FLEET_PROGRESS};
 
     /** Where stores keep their data: RocksDB on disk, or the heap (tests that pipe millions of records through the test driver). */
@@ -57,14 +56,14 @@ public final class AsrStores {
         return keyValue(BUCKETS, storage);
     }
 
-    /** A window store used as a set with expiry: entries filed under their epoch, whole epochs dropped past the retention. */
-    public static StoreBuilder<WindowStore<Bytes, byte[]>> seen(StreamsSettings settings, Storage storage) {
-        Duration retention = Duration.ofMillis(SeenStore.storeRetention(settings.dedupRetention().toMillis(),
-                settings.settledRetention().toMillis()));
-        return Stores.windowStoreBuilder(storage == Storage.ROCKSDB
-                        ? Stores.persistentWindowStore(SEEN, retention, Duration.ofMillis(1), false)
-                        : Stores.inMemoryWindowStore(SEEN, retention, Duration.ofMillis(1), false),
-                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled();
+    /** Written at each commit from {@link SeenStore}'s pending entries. */
+    public static StoreBuilder<WriteBackStore> seenLog(Storage storage) {
+        return WriteBackStore.builder(keyValue(SEEN_LOG, storage));
+    }
+
+    /** Not logged: rebuilt from {@link #SEEN_LOG} when it is behind it. */
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> seenIndex(Storage storage) {
+        return keyValue(SEEN_INDEX, storage).withLoggingDisabled();
     }
 
     public static StoreBuilder<KeyValueStore<Bytes, byte[]>> fleetWindows(Storage storage) {

@@ -19,8 +19,9 @@ import java.util.UUID;
 
 /**
  * What the state of a typical agent takes in the stores, key and value, under the given settings:
- * for sizing disks and changelogs, and for the streams benchmark. The window store adds 12 bytes
- * (timestamp, sequence number) to each key of {@link AsrStores#SEEN}.
+ * for sizing disks and changelogs, and for the streams benchmark. An id or settled task is held
+ * twice: in {@link AsrStores#SEEN_LOG} (its key and value, with two length bytes, in a record of up to
+ * 128) and in {@link AsrStores#SEEN_INDEX} (its key, and where it is: about 12 bytes more).
  *
  * @param openTask an open task (task id: a UUID)
  * @param agent an agent with every view busy and its open buckets in use
@@ -29,7 +30,8 @@ import java.util.UUID;
  */
 public record StateSizes(int openTask, int agent, int views, int openBuckets, int eventId, int settledTask) {
 
-    private static final int WINDOW_KEY_SUFFIX = 12;
+    private static final int LOG_OVERHEAD = 2;
+    private static final int INDEX_LOCATION = 12;
 
     public static StateSizes typical(StreamsSettings settings) {
         AgentKey key = new AgentKey("knowledge", "knowledge-worker-17");
@@ -58,9 +60,11 @@ public record StateSizes(int openTask, int agent, int views, int openBuckets, in
                 windows, Band.ASSISTED);
         int agentBytes = key.bytes().length + AgentCodec.encode(agent).length;
 
-        int eventId = StoreKeys.seen((byte) 'e', key, UUID.randomUUID().toString()).length + WINDOW_KEY_SUFFIX;
-        int settledTask = StoreKeys.seen((byte) 't', key, taskId).length + WINDOW_KEY_SUFFIX
-                + SettlementCodec.encode(new Settlement(1_764_000_150_000L, 1_764_000_120_000L, true)).length;
+        int idKey = StoreKeys.seen((byte) 'e', key, UUID.randomUUID().toString()).length;
+        int eventId = 2 * idKey + LOG_OVERHEAD + INDEX_LOCATION;
+        int settlement = SettlementCodec.encode(new Settlement(1_764_000_150_000L, 1_764_000_120_000L, true)).length;
+        int taskKey = StoreKeys.seen((byte) 't', key, taskId).length;
+        int settledTask = 2 * (taskKey + settlement) + LOG_OVERHEAD + INDEX_LOCATION;
         return new StateSizes(openTask, agentBytes, windows.views().count(), openBuckets, eventId, settledTask);
     }
 }

@@ -61,6 +61,18 @@ class AgentClockTest {
     }
 
     @Test
+    void noAgentLagsItsPartitionsMostAdvancedAgentByMoreThanTheMaxWait() {
+        AgentClock clock = startedAt(610); // closed up to 8m
+        long front = 3_600 * S; // another agent of the partition has closed its buckets up to 1h
+        long maxWait = 600 * S;
+        assertThat(clock.lags(front, maxWait)).isTrue();
+        assertThat(clock.now(WALL, front, maxWait)).as("far enough on to close its buckets up to 50m").isEqualTo(3_000 * S + GRACE);
+        assertThat(clock.now(WALL, Long.MIN_VALUE, maxWait)).as("no front").isEqualTo(610 * S);
+        assertThat(clock.lags(480 * S + maxWait, maxWait)).as("exactly the max wait behind").isFalse();
+        assertThat(clock.now(WALL, 480 * S + maxWait, maxWait)).as("a front within the max wait changes nothing").isEqualTo(610 * S);
+    }
+
+    @Test
     void anEventEndsTheSilence() {
         AgentClock clock = startedAt(610);
         clock.observe(600 * S, WALL + 300 * S); // an older event, five minutes of wall time later

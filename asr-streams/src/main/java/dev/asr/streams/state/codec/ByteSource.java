@@ -53,6 +53,12 @@ public final class ByteSource {
         return value;
     }
 
+    public byte[] readBytes(int length) {
+        byte[] bytes = java.util.Arrays.copyOfRange(this.bytes, position, position + length);
+        position += length;
+        return bytes;
+    }
+
     public boolean hasMore() {
         return position < bytes.length;
     }
