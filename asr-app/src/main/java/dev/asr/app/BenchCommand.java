@@ -4,11 +4,14 @@ import dev.asr.app.bench.ExporterBenchmark;
 import dev.asr.app.bench.GatewayBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
@@ -49,7 +52,7 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--set", paramLabel = "KEY=VALUE",
                 description = "A setting for both apps, e.g. --set commit.interval.ms=1000 (Kafka Streams keys) or asr.* keys (the topology).")
-        java.util.Map<String, String> settings = new java.util.HashMap<>();
+        Map<String, String> settings = new HashMap<>();
 
         @Override
         public Integer call() throws Exception {
@@ -86,7 +89,7 @@ final class BenchCommand implements Runnable {
         CommandSpec spec;
 
         @Option(names = "--duration", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).")
-        java.time.Duration duration = java.time.Duration.ofSeconds(20);
+        Duration duration = Duration.ofSeconds(20);
 
         @Option(names = "--batch", description = "Events per request in the throughput phase (default: ${DEFAULT-VALUE}).")
         int batch = 500;

@@ -1,13 +1,14 @@
 package dev.asr.streams;
 
-import dev.asr.streams.processor.PipelineCounters;
 import dev.asr.schemas.rules.Rejection;
+import dev.asr.streams.processor.PipelineCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.LongSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -56,7 +57,7 @@ final class OpsEndpoint implements AutoCloseable {
         }
     }
 
-    private static void counter(PrometheusRegistry registry, String name, String help, java.util.function.LongSupplier value) {
+    private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
     }
 

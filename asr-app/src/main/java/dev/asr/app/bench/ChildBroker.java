@@ -10,10 +10,13 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -39,7 +42,7 @@ final class ChildBroker implements AutoCloseable {
         Path directory = Files.createTempDirectory(name);
         String jar = Path.of(ChildBroker.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx1g"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
         // ASR_BENCH_BROKER_OPTS: more JVM flags for the broker, e.g. -XX:StartFlightRecording=filename=broker.jfr to profile it.
         String extra = System.getenv("ASR_BENCH_BROKER_OPTS");
         if (extra != null && !extra.isBlank()) {
@@ -103,8 +106,8 @@ final class ChildBroker implements AutoCloseable {
     }
 
     /** Bytes on disk of each topic whose name {@code matches}, summed over its partitions. */
-    Map<String, Long> topicBytes(java.util.function.Predicate<String> matches) throws Exception {
-        Map<String, Long> bytes = new java.util.TreeMap<>();
+    Map<String, Long> topicBytes(Predicate<String> matches) throws Exception {
+        Map<String, Long> bytes = new TreeMap<>();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
             List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id).toList();
             admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(dir ->

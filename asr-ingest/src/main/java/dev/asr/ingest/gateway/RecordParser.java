@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -241,7 +242,7 @@ public final class RecordParser {
         }
 
         /** True when the JSON had the right shape and the event follows every rule; else records the first problem. */
-        boolean passes(java.util.function.Supplier<Violation> rulesCheck, List<Problem> problems) {
+        boolean passes(Supplier<Violation> rulesCheck, List<Problem> problems) {
             if (problem == null) {
                 Violation violation = rulesCheck.get();
                 if (violation != null) {

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,8 +56,8 @@ public final class FleetSimulator implements Runnable {
     }
 
     /** Each agent's fleet, by agent id, in the order they were dealt. */
-    public java.util.Map<String, String> fleets() {
-        java.util.Map<String, String> fleets = new java.util.LinkedHashMap<>();
+    public Map<String, String> fleets() {
+        Map<String, String> fleets = new LinkedHashMap<>();
         agents.forEach(agent -> fleets.put(agent.agentId(), agent.kind().fleet()));
         return fleets;
     }

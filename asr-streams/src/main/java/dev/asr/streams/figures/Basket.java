@@ -3,6 +3,7 @@ package dev.asr.streams.figures;
 import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import java.time.Instant;
+import java.util.function.IntFunction;
 import org.apache.avro.Schema;
 
 /**
@@ -60,7 +61,7 @@ public final class Basket {
         return Figures.of(sums);
     }
 
-    private static int[] positions(int count, java.util.function.IntFunction<String> field) {
+    private static int[] positions(int count, IntFunction<String> field) {
         int[] positions = new int[count];
         for (int i = 0; i < count; i++) {
             Schema.Field f = SCHEMA.getField(field.apply(i));

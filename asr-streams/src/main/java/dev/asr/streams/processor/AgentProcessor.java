@@ -33,8 +33,10 @@ import dev.asr.streams.state.codec.AgentCodec;
 import dev.asr.streams.window.AgentWindows;
 import dev.asr.streams.window.RollingViews;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -55,7 +57,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class AgentProcessor extends ContextualProcessor<byte[], byte[], String, Output> {
 
-    private static final java.time.Duration WATERMARK_INTERVAL = java.time.Duration.ofSeconds(1);
+    private static final Duration WATERMARK_INTERVAL = Duration.ofSeconds(1);
 
     private final StreamsSettings settings;
     private final PipelineCounters.Cell counters;
@@ -73,7 +75,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
     private final long maxWaitMs;
 
     private AgentTable agents;
-    private final java.util.List<Agent> viewsToRebuild = new ArrayList<>();
+    private final List<Agent> viewsToRebuild = new ArrayList<>();
     /** The seen index is behind its log (a restore, a crash): brought up to date before the first record. */
     private boolean seenIndexBehind;
     private SeenStore seen;

@@ -1,6 +1,7 @@
 package dev.asr.streams.state;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,7 +50,7 @@ final class SeenFilter {
 
     /** The index of {@code epoch}, added in order if new. */
     private int indexOf(long epoch) {
-        int at = java.util.Arrays.binarySearch(epochs, epoch);
+        int at = Arrays.binarySearch(epochs, epoch);
         if (at >= 0) {
             return at;
         }
@@ -101,7 +102,7 @@ final class SeenFilter {
             keep++;
         }
         if (keep > 0) {
-            epochs = java.util.Arrays.copyOfRange(epochs, keep, epochs.length);
+            epochs = Arrays.copyOfRange(epochs, keep, epochs.length);
             chains = new ArrayList<>(chains.subList(keep, chains.size()));
         }
     }

@@ -1,6 +1,7 @@
 package dev.asr.streams.state.codec;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Reads what a {@link ByteSink} wrote. */
 public final class ByteSource {
@@ -54,7 +55,7 @@ public final class ByteSource {
     }
 
     public byte[] readBytes(int length) {
-        byte[] bytes = java.util.Arrays.copyOfRange(this.bytes, position, position + length);
+        byte[] bytes = Arrays.copyOfRange(this.bytes, position, position + length);
         position += length;
         return bytes;
     }
