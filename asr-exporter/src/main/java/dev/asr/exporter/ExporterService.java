@@ -2,11 +2,13 @@ package dev.asr.exporter;
 
 import dev.asr.exporter.kafka.TopicFeed;
 import dev.asr.exporter.prometheus.AsrCollector;
+import dev.asr.exporter.prometheus.ExporterCollector;
 import dev.asr.exporter.prometheus.MetricsEndpoint;
 import dev.asr.exporter.state.FleetState;
 import dev.asr.schemas.Topics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The exporter as a service: the topic feed filling {@link FleetState}, and {@link MetricsEndpoint}
@@ -20,13 +22,18 @@ public final class ExporterService implements AutoCloseable {
     private final MetricsEndpoint endpoint;
 
     private ExporterService(ExporterSettings settings, Map<String, Object> clientConfig, Topics topics) {
-        FleetState state = new FleetState(settings.bandView(), settings.counterView());
+        FleetState state = new FleetState(settings.bandView(), settings.counterView(), Set.copyOf(settings.agentWindows()));
         this.feed = new TopicFeed(clientConfig, topics, state, settings.agentTtl());
-        PrometheusRegistry registry = new PrometheusRegistry();
+        PrometheusRegistry data = new PrometheusRegistry();
+        data.register(new AsrCollector(settings, state));
+        PrometheusRegistry own = new PrometheusRegistry();
         String version = ExporterService.class.getPackage().getImplementationVersion();
-        registry.register(new AsrCollector(settings, state, feed, version == null ? "dev" : version));
-        this.endpoint = new MetricsEndpoint(settings.port(), registry, this::ready,
-                () -> feed.problem() != null ? feed.problem() : "still reading what the topics held at start");
+        own.register(new ExporterCollector(settings, state, feed, version == null ? "dev" : version));
+        long ttlMs = settings.agentTtl().toMillis();
+        this.endpoint = new MetricsEndpoint(settings.host(), settings.port(), settings.threads(), data, () -> {
+            state.expire(System.currentTimeMillis() - ttlMs);
+            return state.version();
+        }, own, this::ready, () -> feed.problem() != null ? feed.problem() : "still reading what the topics held at start");
     }
 
     public static ExporterService start(ExporterSettings settings, Map<String, Object> clientConfig, Topics topics) {
@@ -41,6 +48,11 @@ public final class ExporterService implements AutoCloseable {
 
     public String url() {
         return "http://localhost:" + port() + "/metrics";
+    }
+
+    /** How many times the agent and fleet series were rendered: once per change of the data, at most once a second. */
+    public long renders() {
+        return endpoint.renders();
     }
 
     public boolean ready() {

@@ -12,8 +12,11 @@ import java.util.Map;
 /**
  * Every setting of the exporter, typed, with its default.
  *
- * @param port where {@code /metrics}, {@code /healthz} and {@code /readyz} are served ({@code
- *     asr.exporter.port}, 9400; 0 any free port)
+ * @param host the address {@code /metrics}, {@code /healthz} and {@code /readyz} are served on
+ *     ({@code asr.exporter.host}, 0.0.0.0: every interface)
+ * @param port where they are served ({@code asr.exporter.port}, 9400; 0 any free port)
+ * @param threads requests served at once, so slow clients cannot hold up scrapes ({@code
+ *     asr.exporter.threads}, 8)
  * @param agentTtl an agent not heard from this long leaves {@code /metrics} ({@code
  *     asr.exporter.agent-ttl}, 15m); on start the exporter also re-reads this much of the metrics
  *     topic to rebuild its state
@@ -28,7 +31,7 @@ import java.util.Map;
  * @param agentWindows the windows that get per-agent ratio gauges ({@code asr.exporter.agent-windows},
  *     1h): each one adds six series per agent; other ranges come from the counters in PromQL
  */
-public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, boolean perAgent, int maxAgents, String bandView,
+public record ExporterSettings(TopicNames topics, String host, int port, int threads, Duration agentTtl, boolean perAgent, int maxAgents, String bandView,
         String counterView, String currency, List<String> agentWindows) {
 
     public ExporterSettings {
@@ -42,6 +45,9 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
         if (agentWindows.isEmpty()) {
             throw new IllegalArgumentException("asr.exporter.agent-windows is empty: name at least one window, e.g. 1h");
         }
+        if (threads < 1) {
+            throw new IllegalArgumentException("asr.exporter.threads must be at least 1, got " + threads);
+        }
         if (maxAgents < 1) {
             throw new IllegalArgumentException("asr.exporter.max-agents must be at least 1, got " + maxAgents);
         }
@@ -54,7 +60,9 @@ public record ExporterSettings(TopicNames topics, int port, Duration agentTtl, b
         }
         return new ExporterSettings(
                 TopicNames.from(s),
+                s.getOrDefault("asr.exporter.host", "0.0.0.0").trim(),
                 SettingValues.integer(s, "asr.exporter.port", 9400),
+                SettingValues.integer(s, "asr.exporter.threads", 8),
                 SettingValues.duration(s, "asr.exporter.agent-ttl", "15m"),
                 Boolean.parseBoolean(perAgent),
                 SettingValues.integer(s, "asr.exporter.max-agents", 10_000),

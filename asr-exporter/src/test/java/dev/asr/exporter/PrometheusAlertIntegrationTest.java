@@ -87,6 +87,51 @@ class PrometheusAlertIntegrationTest {
         }
     }
 
+    /**
+     * A fleet the exporter has never seen gets its first agent row and that agent's first rating in
+     * one go, as the topology writes them; the dashboard's transition panel (its query, read from
+     * the shipped dashboard) shows the rating. Counters that first appeared at 1 would show nothing:
+     * {@code increase()} takes a series' first sample as its start.
+     */
+    @Test
+    void theFirstRatingOfANewFleetShowsInTheDashboardsTransitionQuery() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        TopicNames names = TestTopics.fresh();
+        Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 1);
+        Map<String, String> settings = new HashMap<>(Map.of("asr.exporter.port", "0", "asr.topic.agent-metrics", names.agentMetrics(),
+                "asr.topic.band-transitions", names.bandTransitions()));
+        String panel = null;
+        for (JsonNode expr : JSON.readTree(Path.of("..", "deploy", "grafana", "dashboards", "asr-overview.json").toFile()).findValues("expr")) {
+            if (expr.asText().contains("asr_band_transitions_total") && expr.asText().contains("[2m]")) {
+                panel = expr.asText();
+            }
+        }
+        assertThat(panel).as("the dashboard's recent-transitions query").isNotNull();
+        String query = panel.replace("$fleet", "newcomers");
+        try (ExporterService exporter = ExporterService.start(ExporterSettings.from(settings), Map.of("bootstrap.servers", bootstrap), topics);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                     new StringSerializer(), new ByteArraySerializer())) {
+            int port = freePort();
+            Process prometheus = startPrometheus(exporter.port(), port);
+            try {
+                String api = "http://127.0.0.1:" + port + "/api/v1/";
+                awaitQuery(api, "asr_exporter_up == 1", prometheus);
+                Instant end = Instant.now().minusSeconds(5);
+                producer.send(new ProducerRecord<>(names.bandTransitions(), "first", topics.bandTransitions().valueSerde().serializer()
+                        .serialize(names.bandTransitions(), transition("first", "newcomers", Band.UNRATED, Band.SELF_DIRECTED, end))));
+                send(producer, topics, row("first", "newcomers", "1h", end, Band.SELF_DIRECTED, 1_000_000, 700_000));
+
+                JsonNode shown = awaitQuery(api, query, prometheus).get(0);
+                assertThat(shown.at("/metric/fleet").asText()).isEqualTo("newcomers");
+                assertThat(shown.at("/metric/from").asText()).isEqualTo("unrated");
+                assertThat(shown.at("/metric/to").asText()).isEqualTo("self_directed");
+            } finally {
+                prometheus.destroy();
+                prometheus.waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static void send(KafkaProducer<String, byte[]> producer, Topics topics, AgentWindowMetrics row) throws Exception {
         producer.send(new ProducerRecord<>(topics.agentMetrics().name(), row.getAgentId(),
                 topics.agentMetrics().valueSerde().serializer().serialize(topics.agentMetrics().name(), row))).get();
@@ -112,14 +157,14 @@ class PrometheusAlertIntegrationTest {
                 .redirectErrorStream(true).redirectOutput(directory.resolve("prometheus.log").toFile()).start();
     }
 
-    private void awaitQuery(String api, String query, Process prometheus) throws Exception {
+    private JsonNode awaitQuery(String api, String query, Process prometheus) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             assertThat(prometheus.isAlive()).as("prometheus runs: %s", log()).isTrue();
             try {
                 JsonNode result = JSON.readTree(get(api + "query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8))).at("/data/result");
                 if (result.isArray() && !result.isEmpty()) {
-                    return;
+                    return result;
                 }
             } catch (java.io.IOException notUp) {
                 // Prometheus is still starting.

@@ -3,27 +3,25 @@ package dev.asr.exporter.prometheus;
 import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.Band;
 import dev.asr.exporter.ExporterSettings;
-import dev.asr.exporter.kafka.TopicFeed;
 import dev.asr.exporter.state.FleetState;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Builds {@code /metrics} at scrape time from {@link FleetState}: nothing is kept between scrapes,
- * no sample carries a timestamp, agents past their TTL are dropped before anything is read, and an
- * undefined ratio (null in the row) has no sample.
+ * Builds the agent and fleet series of {@code /metrics} from {@link FleetState}, when {@link
+ * MetricsEndpoint} renders them (after the state changed): no sample carries a timestamp, and an
+ * undefined ratio (null in the row) has no sample. The exporter's own series are {@link
+ * ExporterCollector}'s, rendered at every scrape.
  */
 public final class AsrCollector implements MultiCollector {
 
@@ -32,16 +30,12 @@ public final class AsrCollector implements MultiCollector {
 
     private final ExporterSettings settings;
     private final FleetState state;
-    private final TopicFeed feed;
     private final String unit;
-    private final String version;
 
-    public AsrCollector(ExporterSettings settings, FleetState state, TopicFeed feed, String version) {
+    public AsrCollector(ExporterSettings settings, FleetState state) {
         this.settings = settings;
         this.state = state;
-        this.feed = feed;
         this.unit = settings.moneyUnit();
-        this.version = version;
     }
 
     /** A per-window gauge: the metric name and what it reads from a row (null: no sample). */
@@ -60,16 +54,11 @@ public final class AsrCollector implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        long now = System.currentTimeMillis();
-        state.expire(now - settings.agentTtl().toMillis());
         MetricSnapshots.Builder out = MetricSnapshots.builder();
-        List<FleetState.Agent> agents = state.agents(settings.maxAgents());
-        int known = state.agentCount();
         if (settings.perAgent()) {
-            agentSeries(out, agents);
+            agentSeries(out, state.agents(settings.maxAgents()));
         }
         fleetSeries(out, state.agents(Integer.MAX_VALUE));
-        exporterSeries(out, known, known - agents.size());
         return out.build();
     }
 
@@ -180,39 +169,7 @@ public final class AsrCollector implements MultiCollector {
             }
         });
         out.metricSnapshot(moves.build());
-    }
-
-    private void exporterSeries(MetricSnapshots.Builder out, int known, int dropped) {
-        out.metricSnapshot(gauge("asr_exporter_up", "1 while the exporter reads its topics, 0 otherwise", feed.up() ? 1 : 0));
-        if (feed.lastRecordMs() > 0) {
-            out.metricSnapshot(gauge("asr_exporter_last_record_timestamp_seconds", "When the last record was read (Unix time)",
-                    feed.lastRecordMs() / 1000.0));
-        }
-        CounterSnapshot.Builder records = CounterSnapshot.builder().name("asr_exporter_records").help("Records read, by topic");
-        feed.recordsByTopic().forEach((topic, count) ->
-                records.dataPoint(CounterDataPointSnapshot.builder().value(count).labels(Labels.of("topic", topic)).build()));
-        out.metricSnapshot(records.build());
-        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("asr_exporter_consumer_lag_records")
-                .help("Records not yet read, by topic");
-        Map<String, Long> lags = new HashMap<>(feed.lag());
-        feed.recordsByTopic().keySet().forEach(topic -> lags.putIfAbsent(topic, 0L));
-        lags.forEach((topic, behind) ->
-                lag.dataPoint(GaugeDataPointSnapshot.builder().value(behind).labels(Labels.of("topic", topic)).build()));
-        out.metricSnapshot(lag.build());
-        out.metricSnapshot(CounterSnapshot.builder().name("asr_exporter_unreadable_records")
-                .help("Records skipped because they could not be decoded")
-                .dataPoint(CounterDataPointSnapshot.builder().value(feed.badRecords()).build()).build());
-        out.metricSnapshot(gauge("asr_exporter_agents", "Agents with an event within the agent TTL", known));
-        out.metricSnapshot(gauge("asr_exporter_agents_dropped", "Agents left out of the per-agent series by asr.exporter.max-agents"
-                        + " (the least recently active)",
-                settings.perAgent() ? dropped : 0));
-        out.metricSnapshot(InfoSnapshot.builder().name("asr_exporter").help("The exporter's version and the deployment's currency")
-                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
-                        .labels(Labels.of("currency", settings.currency(), "version", version)).build()).build());
-    }
-
-    private static GaugeSnapshot gauge(String name, String help, double value) {
-        return GaugeSnapshot.builder().name(name).help(help).dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
+        state.markShown(transitions.keySet());
     }
 
     /** The names this collector reports, for the registry. */
@@ -221,9 +178,7 @@ public final class AsrCollector implements MultiCollector {
         List<String> names = new ArrayList<>();
         windowGauges().forEach(g -> names.add(g.name()));
         names.addAll(List.of("asr_band", "asr_spend_" + unit, "asr_autonomous_spend_" + unit, "asr_value_" + unit, "asr_fleet_agents",
-                "asr_fleet_ratio", "asr_band_transitions", "asr_exporter_up", "asr_exporter_last_record_timestamp_seconds",
-                "asr_exporter_records", "asr_exporter_consumer_lag_records", "asr_exporter_unreadable_records", "asr_exporter_agents",
-                "asr_exporter_agents_dropped", "asr_exporter"));
+                "asr_fleet_ratio", "asr_band_transitions"));
         return names;
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -24,6 +25,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Liveness is by activity (SPEC §7 v2): an agent is active as of its last <em>event</em> (the
  * rows' {@code last_event_at}), not its last row, since a silent agent's 24 h view keeps writing
  * rows for a day.
+ *
+ * <p>{@link #version()} changes with every change a scrape could show, so {@code /metrics} is
+ * rendered again only then. A fleet's transition counters are shown at zero before its first
+ * transition is added to them ({@link #markShown}): Prometheus's {@code increase()} sees a series'
+ * first sample as its start, so a first rating counted before any scrape saw the series would never
+ * show on a dashboard.
  */
 public final class FleetState {
 
@@ -47,11 +54,61 @@ public final class FleetState {
     private final Map<String, Agent> agents = new ConcurrentSkipListMap<>();
     private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
     /** Per fleet, transitions by from × to ordinal. */
-    private final Map<String, AtomicLongArray> transitions = new ConcurrentHashMap<>();
+    private final Map<String, Transitions> transitions = new ConcurrentHashMap<>();
+    private final AtomicLong version = new AtomicLong();
+
+    /** A fleet's transition counts: those shown, and those held until a scrape has shown the counters at zero. */
+    private static final class Transitions {
+        final AtomicLongArray shown = new AtomicLongArray(BANDS.length * BANDS.length);
+        final AtomicLongArray held = new AtomicLongArray(BANDS.length * BANDS.length);
+        volatile boolean zeroShown;
+
+        boolean holds() {
+            for (int i = 0; i < held.length(); i++) {
+                if (held.get(i) != 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Moves what was held into what is shown; true when there was any. */
+        boolean release() {
+            boolean any = false;
+            for (int i = 0; i < held.length(); i++) {
+                long count = held.getAndSet(i, 0);
+                if (count != 0) {
+                    shown.addAndGet(i, count);
+                    any = true;
+                }
+            }
+            return any;
+        }
+    }
+
+    /** Windows whose agent rows are kept; rows of other windows only tell an agent's activity. */
+    private final Set<String> keptWindows;
 
     public FleetState(String bandView, String counterView) {
+        this(bandView, counterView, null);
+    }
+
+    /**
+     * @param agentWindows the windows of the per-agent gauges: with the band's and the counters',
+     *     the only agent rows kept (null: all). With fifty thousand agents, rows of every window
+     *     were most of the heap.
+     */
+    public FleetState(String bandView, String counterView, Set<String> agentWindows) {
         this.bandView = bandView;
         this.counterView = counterView;
+        if (agentWindows == null) {
+            this.keptWindows = null;
+        } else {
+            Set<String> kept = new HashSet<>(agentWindows);
+            kept.add(bandView);
+            kept.add(counterView);
+            this.keptWindows = Set.copyOf(kept);
+        }
     }
 
     /** An agent's key: its id, then its fleet, joined by a character no id may hold. */
@@ -72,12 +129,21 @@ public final class FleetState {
                 windows.merge(row.getWindow(), row, FleetState::later);
                 return new Fleet(name, Map.copyOf(windows), Math.max(activeAt, old == null ? Long.MIN_VALUE : old.activeAtMs()));
             });
-            transitions.computeIfAbsent(row.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length));
+            transitions.computeIfAbsent(row.getFleet(), f -> new Transitions());
+            version.incrementAndGet();
             return;
         }
+        boolean kept = keptWindows == null || keptWindows.contains(row.getWindow());
         agents.compute(key(row.getAgentId(), row.getFleet()), (key, old) -> {
+            if (!kept && old != null) {
+                return activeAt <= old.activeAtMs() ? old : new Agent(key, old.agentId(), old.fleet(), old.byWindow(), old.band(), activeAt,
+                        old.spendMicros(), old.autonomousSpendMicros(), old.valueMicros(), old.countedUpToMs(), old.labels(),
+                        old.windowLabels());
+            }
             Map<String, AgentWindowMetrics> windows = old == null ? new HashMap<>() : new HashMap<>(old.byWindow());
-            windows.merge(row.getWindow(), row, FleetState::later);
+            if (kept) {
+                windows.merge(row.getWindow(), row, FleetState::later);
+            }
             long spend = old == null ? 0 : old.spendMicros();
             long autonomous = old == null ? 0 : old.autonomousSpendMicros();
             long value = old == null ? 0 : old.valueMicros();
@@ -94,7 +160,7 @@ public final class FleetState {
             AgentWindowMetrics deciding = windows.getOrDefault(bandView, row);
             Labels labels = old != null ? old.labels() : Labels.of("agent", row.getAgentId(), "fleet", row.getFleet());
             Map<String, Labels> windowLabels = old != null ? old.windowLabels() : Map.of();
-            if (!windowLabels.containsKey(row.getWindow())) {
+            if (kept && !windowLabels.containsKey(row.getWindow())) {
                 Map<String, Labels> more = new HashMap<>(windowLabels);
                 more.put(row.getWindow(), Labels.of("agent", row.getAgentId(), "fleet", row.getFleet(), "window", row.getWindow()));
                 windowLabels = Map.copyOf(more);
@@ -103,12 +169,36 @@ public final class FleetState {
                     Math.max(activeAt, old == null ? Long.MIN_VALUE : old.activeAtMs()), spend, autonomous, value, countedUpTo, labels,
                     windowLabels);
         });
-        transitions.computeIfAbsent(row.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length));
+        transitions.computeIfAbsent(row.getFleet(), f -> new Transitions());
+        version.incrementAndGet();
     }
 
     public void onTransition(BandTransition transition) {
-        transitions.computeIfAbsent(transition.getFleet(), f -> new AtomicLongArray(BANDS.length * BANDS.length))
-                .incrementAndGet(transition.getFromBand().ordinal() * BANDS.length + transition.getToBand().ordinal());
+        Transitions counts = transitions.computeIfAbsent(transition.getFleet(), f -> new Transitions());
+        int index = transition.getFromBand().ordinal() * BANDS.length + transition.getToBand().ordinal();
+        (counts.zeroShown ? counts.shown : counts.held).incrementAndGet(index);
+        version.incrementAndGet();
+    }
+
+    /** Changes whenever what a scrape shows would: a row, a transition, an agent or fleet leaving. */
+    public long version() {
+        return version.get();
+    }
+
+    /**
+     * The transition counters of {@code fleets} were rendered for a scrape: transitions held back
+     * from them are shown from the next render on (which the version change asks for).
+     */
+    public void markShown(Iterable<String> fleets) {
+        for (String fleet : fleets) {
+            Transitions counts = transitions.get(fleet);
+            if (counts != null && !counts.zeroShown) {
+                counts.zeroShown = true;
+                if (counts.holds()) {
+                    version.incrementAndGet();
+                }
+            }
+        }
     }
 
     /**
@@ -116,12 +206,18 @@ public final class FleetState {
      * whose own rows say no event either: their series leave {@code /metrics}.
      */
     public void expire(long cutoffMs) {
-        agents.values().removeIf(agent -> agent.activeAtMs() < cutoffMs);
+        boolean removed = agents.values().removeIf(agent -> agent.activeAtMs() < cutoffMs);
+        if (!removed && fleets.values().stream().allMatch(fleet -> fleet.activeAtMs() >= cutoffMs)) {
+            return; // nothing left, and no fleet is past the cutoff: the common case, without building the live set
+        }
         Set<String> live = new HashSet<>();
         agents.values().forEach(agent -> live.add(agent.fleet()));
-        fleets.values().removeIf(fleet -> !live.contains(fleet.fleet()) && fleet.activeAtMs() < cutoffMs);
+        removed |= fleets.values().removeIf(fleet -> !live.contains(fleet.fleet()) && fleet.activeAtMs() < cutoffMs);
         live.addAll(fleets.keySet());
-        transitions.keySet().removeIf(fleet -> !live.contains(fleet));
+        removed |= transitions.keySet().removeIf(fleet -> !live.contains(fleet));
+        if (removed) {
+            version.incrementAndGet();
+        }
     }
 
     /** The most recently active agents, at most {@code limit}, in label order (agent id, then fleet). */
@@ -143,13 +239,19 @@ public final class FleetState {
         return new ArrayList<>(fleets.values());
     }
 
-    /** Fleet names with transitions counted (or seen at all); every from/to pair is reported for them. */
+    /**
+     * Fleet names with transitions counted (or seen at all), and the counts to show: every from/to
+     * pair is reported for them. A fleet whose counters have not been shown yet shows zeros.
+     */
     public Map<String, long[]> transitionCounts() {
         Map<String, long[]> counts = new HashMap<>();
         transitions.forEach((fleet, array) -> {
-            long[] copy = new long[array.length()];
+            if (array.zeroShown) {
+                array.release();
+            }
+            long[] copy = new long[array.shown.length()];
             for (int i = 0; i < copy.length; i++) {
-                copy[i] = array.get(i);
+                copy[i] = array.shown.get(i);
             }
             counts.put(fleet, copy);
         });

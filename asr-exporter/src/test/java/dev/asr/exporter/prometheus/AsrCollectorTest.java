@@ -23,7 +23,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What /metrics says for a state built by hand: names, labels, absent ratios, counters, TTL, cap, the per-agent switch. */
+/**
+ * What /metrics says for a state built by hand, as the endpoint builds it (expire, then the agent
+ * and fleet series, then the exporter's own): names, labels, absent ratios, counters, TTL, cap, the
+ * per-agent switch.
+ */
 class AsrCollectorTest {
 
     private static final Instant END = Instant.now().minusSeconds(30);
@@ -37,8 +41,10 @@ class AsrCollectorTest {
         Topics topics = Topics.create(TopicNames.DEFAULTS, new EmbeddedSchemaRegistry(directory));
         TopicFeed feed = new TopicFeed(Map.of("bootstrap.servers", "localhost:1"), topics, state, exporter.agentTtl());
         try {
+            state.expire(System.currentTimeMillis() - exporter.agentTtl().toMillis());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            PrometheusTextFormatWriter.create().write(out, new AsrCollector(exporter, state, feed, "test").collect(),
+            PrometheusTextFormatWriter.create().write(out, new AsrCollector(exporter, state).collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+            PrometheusTextFormatWriter.create().write(out, new ExporterCollector(exporter, state, feed, "test").collect(),
                     EscapingScheme.UNDERSCORE_ESCAPING);
             return out.toString(StandardCharsets.UTF_8);
         } finally {
@@ -103,14 +109,23 @@ class AsrCollectorTest {
     }
 
     @Test
-    void transitionsAreCountedForEveryFromToPairStartingAtZero() throws Exception {
+    void aNewFleetsTransitionsAreShownAtZeroOnceBeforeTheFirstIsCounted() throws Exception {
         FleetState state = state();
         state.onMetrics(row("bot-1", "trading", "1h", END, Band.ASSISTED, 1, 1), System.currentTimeMillis(), false);
         state.onTransition(transition("bot-1", "trading", Band.SELF_DIRECTED, Band.ASSISTED, END));
-        String text = scrape(Map.of(), state);
-        assertThat(text).contains("asr_band_transitions_total{fleet=\"trading\",from=\"self_directed\",to=\"assisted\"} 1.0\n")
+        long before = state.version();
+        String first = scrape(Map.of(), state);
+        assertThat(first).as("the first scrape shows the new fleet's counters at zero: increase() then sees its first rating")
+                .contains("asr_band_transitions_total{fleet=\"trading\",from=\"self_directed\",to=\"assisted\"} 0.0\n");
+        assertThat(first.lines().filter(l -> l.startsWith("asr_band_transitions_total{fleet=\"trading\""))).hasSize(12);
+        assertThat(state.version()).as("shown: the next scrape must render again").isGreaterThan(before);
+
+        String second = scrape(Map.of(), state);
+        assertThat(second).contains("asr_band_transitions_total{fleet=\"trading\",from=\"self_directed\",to=\"assisted\"} 1.0\n")
                 .contains("asr_band_transitions_total{fleet=\"trading\",from=\"unrated\",to=\"reactive\"} 0.0\n");
-        assertThat(text.lines().filter(l -> l.startsWith("asr_band_transitions_total{fleet=\"trading\""))).hasSize(12);
+        state.onTransition(transition("bot-1", "trading", Band.ASSISTED, Band.SELF_DIRECTED, END.plusSeconds(60)));
+        assertThat(scrape(Map.of(), state)).as("a shown fleet counts at once")
+                .contains("asr_band_transitions_total{fleet=\"trading\",from=\"assisted\",to=\"self_directed\"} 1.0\n");
     }
 
     @Test

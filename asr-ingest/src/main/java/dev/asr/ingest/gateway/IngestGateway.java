@@ -10,6 +10,7 @@ import dev.asr.ingest.sdk.BufferFullException;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.protocol.http.HttpContinue;
@@ -23,8 +24,10 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -54,11 +57,14 @@ public final class IngestGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestGateway.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+    /** The reason of a record Kafka could never take (over {@code max.request.size}): the 413 of one record. */
+    public static final String RECORD_TOO_LARGE = "record-too-large";
 
     private final GatewaySettings settings;
     private final Tokens tokens;
     private final AsrClient client;
     private final RecordParser parser;
+    private final Admission admission;
     private final Undertow server;
     private final GracefulShutdownHandler shutdown = Handlers.gracefulShutdown(Handlers.httpContinueRead(this::handle));
     private final byte[] openApi;
@@ -69,10 +75,11 @@ public final class IngestGateway implements AutoCloseable {
         this.settings = settings;
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
-        this.parser = new RecordParser(settings.events(), clock);
+        this.parser = new RecordParser(settings.events(), clock, settings.client().capacity());
+        this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
         this.openApi = resource("/openapi.json");
         this.server = Undertow.builder()
-                .addHttpListener(settings.port(), "0.0.0.0")
+                .addHttpListener(settings.port(), settings.host())
                 .setWorkerThreads(settings.threads())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, drainLimit())
                 .setServerOption(UndertowOptions.IDLE_TIMEOUT, 60_000)
@@ -84,10 +91,11 @@ public final class IngestGateway implements AutoCloseable {
             server.start();
         } catch (RuntimeException e) {
             client.close();
-            throw new IllegalStateException("the ingest gateway cannot listen on port " + settings.port() + " (" + rootMessage(e)
-                    + "): free it, or set asr.ingest.port / --port", e);
+            throw new IllegalStateException("the ingest gateway cannot listen on " + settings.host() + ":" + settings.port() + " ("
+                    + rootMessage(e) + "): free the port or choose another (asr.ingest.port; --port of asr ingest, --ingest-port of asr demo), or fix"
+                    + " asr.ingest.host", e);
         }
-        log.info("ASR ingest gateway listening on port {}", port());
+        log.info("ASR ingest gateway listening on {}:{}", settings.host(), port());
     }
 
     private static String rootMessage(Throwable e) {
@@ -135,36 +143,17 @@ public final class IngestGateway implements AutoCloseable {
     }
 
     /**
-     * Every request runs on a worker thread, blocking: it reads the body, waits for Kafka's
-     * acknowledgement, answers. The worker pool ({@code asr.ingest.threads}) bounds the requests
-     * under way, and so the memory their bodies take.
+     * Runs on an I/O thread and never blocks it: health and the OpenAPI document are answered here;
+     * a posting is checked (method, token, content type, declared size, the {@link Admission} caps),
+     * its body read as it arrives ({@link BodyReader}), and only then handed to a worker thread,
+     * which parses it and waits for Kafka. A slow client holds its admission, never a thread.
      */
     private void handle(HttpServerExchange exchange) {
-        if (exchange.isInIoThread()) {
-            exchange.dispatch(this::handle);
-            return;
-        }
         try {
             String path = exchange.getRequestPath();
             boolean spend = path.equals("/v1/spend");
             if (spend || path.equals("/v1/outcomes")) {
-                if (!exchange.getRequestMethod().equals(Methods.POST)) {
-                    exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
-                    reply(exchange, 405, error(path + " takes POST"));
-                    return;
-                }
-                Tokens.Grant grant = authenticate(exchange);
-                if (grant == null) {
-                    exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
-                    reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
-                    return;
-                }
-                byte[] body = readBody(exchange);
-                if (body == null) {
-                    reply(exchange, 413, error("the body is larger than " + settings.maxBodyBytes() + " bytes (asr.ingest.max-body): split it"));
-                    return;
-                }
-                ingest(exchange, spend, grant, body);
+                post(exchange, spend);
                 return;
             }
             if (path.equals("/openapi.json") && exchange.getRequestMethod().equals(Methods.GET)) {
@@ -174,64 +163,91 @@ public final class IngestGateway implements AutoCloseable {
             }
             if (path.equals("/healthz") || path.equals("/readyz")) {
                 reply(exchange, 200, JSON.createObjectNode().put("status", "ok").put("in_flight", client.inFlight())
-                        .put("capacity", settings.client().capacity()).put("accepted", accepted()).put("rejected", rejected()));
+                        .put("capacity", settings.client().capacity()).put("requests", admission.underWay())
+                        .put("accepted", accepted()).put("rejected", rejected()));
                 return;
             }
             reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json"));
-        } catch (IOException e) {
-            // The client went away or sent a broken stream: no one to answer; make sure the connection ends.
-            exchange.setPersistent(false);
-            reply(exchange, 400, error("could not read the request: " + e.getMessage()));
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
     }
 
-    /**
-     * The body, or null when it is over the limit. An oversized body is still read (and dropped) up
-     * to {@link #drainLimit()}, so the client gets the 413 rather than a reset connection.
-     */
-    private byte[] readBody(HttpServerExchange exchange) throws IOException {
-        int limit = settings.maxBodyBytes();
+    private void post(HttpServerExchange exchange, boolean spend) {
+        String path = exchange.getRequestPath();
+        if (!exchange.getRequestMethod().equals(Methods.POST)) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+            reply(exchange, 405, error(path + " takes POST"));
+            return;
+        }
+        Tokens.Grant grant = authenticate(exchange);
+        if (grant == null) {
+            exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
+            reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
+            return;
+        }
+        String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        // Refusals before the body is read leave the connection persistent: Undertow then reads and
+        // drops the body (up to the entity limit), so a client still sending hears the answer instead of a reset.
+        if (!acceptedType(type)) {
+            reply(exchange, 415, error("Content-Type is '" + type + "'; send application/json (an object or an array) or"
+                    + " application/x-ndjson (one object per line), e.g. curl -H 'Content-Type: application/x-ndjson'"));
+            return;
+        }
         long declared = exchange.getRequestContentLength();
-        if (declared > limit && (declared > drainLimit() || HttpContinue.requiresContinueResponse(exchange))) {
+        if (declared > settings.maxBodyBytes() && (declared > drainLimit() || HttpContinue.requiresContinueResponse(exchange))) {
+            // Not read: answered at once and the connection closed. A smaller oversized body is read
+            // and dropped (BodyReader), so a client that sends before it listens still hears the 413.
             exchange.setPersistent(false);
-            return null;
+            reply(exchange, 413, tooLarge());
+            return;
         }
-        exchange.startBlocking();
-        InputStream in = exchange.getInputStream();
-        byte[] buffer = new byte[(int) Math.min(limit + 1L, declared >= 0 ? declared + 1 : 64 * 1024)];
-        int length = 0;
-        while (true) {
-            if (length == buffer.length) {
-                if (length > limit) {
-                    drain(in, exchange);
-                    return null;
-                }
-                buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1L, buffer.length * 2L));
+        Admission.Decision decision = admission.enter(grant);
+        if (decision instanceof Admission.Refused refused) {
+            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
+            reply(exchange, 429, error(refused.cap() + " requests are under way already ("
+                    + (refused.setting().endsWith("per-token") ? "of this token, " : "") + refused.setting() + "): wait for their"
+                    + " answers, or retry later"));
+            return;
+        }
+        Admission.Admitted admitted = (Admission.Admitted) decision;
+        exchange.addExchangeCompleteListener((done, next) -> {
+            admitted.release();
+            next.proceed();
+        });
+        new BodyReader(exchange, settings.maxBodyBytes(), drainLimit(), settings.bodyTimeout().toMillis(), body -> {
+            if (body == null) {
+                reply(exchange, 413, tooLarge());
+            } else {
+                // As a handler, not a bare task: Undertow then answers 500 and ends the exchange on any Throwable.
+                exchange.dispatch((HttpHandler) onWorker -> ingestOnWorker(onWorker, spend, grant, body));
             }
-            int read = in.read(buffer, length, buffer.length - length);
-            if (read < 0) {
-                return length > limit ? null : Arrays.copyOf(buffer, length);
-            }
-            length += read;
+        }).start();
+    }
+
+    /** No Content-Type (a bare client), JSON or NDJSON; a form or anything else was not meant for this endpoint. */
+    static boolean acceptedType(String header) {
+        if (header == null) {
+            return true;
+        }
+        String type = header.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.equals("application/x-ndjson") || type.equals("application/ndjson")
+                || type.equals("application/jsonl") || type.equals("application/json-seq") || type.endsWith("+json");
+    }
+
+    private ObjectNode tooLarge() {
+        return error("the body is larger than " + settings.maxBodyBytes() + " bytes (asr.ingest.max-body): split it");
+    }
+
+    private void ingestOnWorker(HttpServerExchange exchange, boolean spend, Tokens.Grant grant, byte[] body) {
+        try {
+            ingest(exchange, spend, grant, body);
+        } catch (RuntimeException e) {
+            fail(exchange, e);
         }
     }
 
-    private void drain(InputStream in, HttpServerExchange exchange) throws IOException {
-        byte[] scratch = new byte[16 * 1024];
-        long total = settings.maxBodyBytes();
-        while (total <= drainLimit()) {
-            int read = in.read(scratch);
-            if (read < 0) {
-                return;
-            }
-            total += read;
-        }
-        exchange.setPersistent(false);
-    }
-
-    /** How much of an oversized body is read to answer 413 cleanly; past this the connection is closed. */
+    /** How much of an oversized body of unknown length is read to answer 413 cleanly; past this the connection is closed. */
     private long drainLimit() {
         return Math.max(4L * settings.maxBodyBytes(), settings.maxBodyBytes() + (1L << 20));
     }
@@ -246,6 +262,11 @@ public final class IngestGateway implements AutoCloseable {
 
     private void ingest(HttpServerExchange exchange, boolean spend, Tokens.Grant grant, byte[] body) {
         RecordParser.Parsed parsed = spend ? parser.spend(body) : parser.outcomes(body);
+        if (parsed.tooMany()) {
+            reply(exchange, 413, error("this request holds more than " + settings.client().capacity() + " records, more than the gateway"
+                    + " buffers at once (asr.client.capacity): split it"));
+            return;
+        }
         Set<String> forbidden = new TreeSet<>();
         for (SpecificRecord record : parsed.records()) {
             String fleet = record instanceof SpendEvent s ? s.getFleet() : ((OutcomeEvent) record).getFleet();
@@ -258,19 +279,28 @@ public final class IngestGateway implements AutoCloseable {
                     + "; nothing in this request was accepted. Use a token granted those fleets"));
             return;
         }
-        List<SpecificRecord> records = parsed.records();
-        if (records.isEmpty()) {
-            rejected.add(parsed.problems().size());
-            reply(exchange, 400, report(0, parsed.problems()));
-            return;
+        List<AsrClient.Encoded> records = new ArrayList<>(parsed.records().size());
+        List<RecordParser.Problem> problems = new ArrayList<>(parsed.problems());
+        int rejectedHere = parsed.rejected();
+        for (int i = 0; i < parsed.records().size(); i++) {
+            AsrClient.Encoded encoded = client.encode(parsed.records().get(i));
+            if (encoded.size() > client.largestRecord()) {
+                rejectedHere++;
+                problems.add(new RecordParser.Problem(parsed.indexes().get(i), null, RECORD_TOO_LARGE, "the record is " + encoded.size()
+                        + " bytes encoded; Kafka takes at most " + client.largestRecord() + " (max.request.size): make it smaller, e.g."
+                        + " fewer or shorter attributes"));
+            } else {
+                records.add(encoded);
+            }
         }
-        if (records.size() > settings.client().capacity()) {
-            reply(exchange, 413, error("this request holds " + records.size() + " records, more than the gateway buffers at once ("
-                    + settings.client().capacity() + ", asr.client.capacity): split it"));
+        problems.sort(Comparator.comparingInt(RecordParser.Problem::index));
+        if (records.isEmpty()) {
+            rejected.add(rejectedHere);
+            reply(exchange, 400, report(0, rejectedHere, problems));
             return;
         }
         try {
-            client.sendAll(records).get(deliveryTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
+            client.sendEncoded(records).get(deliveryTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (BufferFullException e) {
             exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
             reply(exchange, 429, error(e.getMessage()));
@@ -288,8 +318,8 @@ public final class IngestGateway implements AutoCloseable {
             return;
         }
         accepted.add(records.size());
-        rejected.add(parsed.problems().size());
-        reply(exchange, 202, report(records.size(), parsed.problems()));
+        rejected.add(rejectedHere);
+        reply(exchange, 202, report(records.size(), rejectedHere, problems));
     }
 
     private void unavailable(HttpServerExchange exchange, Throwable failure) {
@@ -298,10 +328,11 @@ public final class IngestGateway implements AutoCloseable {
                 + failure.getMessage() + "). Nothing is lost on our side: retry the request; records with the same event_id count once"));
     }
 
-    private static ObjectNode report(int accepted, List<RecordParser.Problem> problems) {
-        ObjectNode answer = JSON.createObjectNode().put("accepted", accepted).put("rejected", problems.size());
+    /** The answer to a posting: counts, and the first {@value RecordParser#REPORTED_PROBLEMS} problems by index. */
+    private static ObjectNode report(int accepted, int rejected, List<RecordParser.Problem> problems) {
+        ObjectNode answer = JSON.createObjectNode().put("accepted", accepted).put("rejected", rejected);
         ArrayNode errors = answer.putArray("errors");
-        for (RecordParser.Problem problem : problems.subList(0, Math.min(problems.size(), 100))) {
+        for (RecordParser.Problem problem : problems.subList(0, Math.min(problems.size(), RecordParser.REPORTED_PROBLEMS))) {
             ObjectNode item = errors.addObject().put("index", problem.index());
             if (problem.field() != null) {
                 item.put("field", problem.field());

@@ -29,8 +29,13 @@ import org.apache.avro.specific.SpecificRecord;
  * Reads a body of spend or outcome records — one JSON object, a JSON array of objects, or NDJSON —
  * with the Avro field names, checking each record on its own: first that its JSON has the right
  * shape (fields, types, symbols), then the {@link EventRules} every entry point applies, with the
- * topology's reasons and messages. A record with a problem becomes an error naming its index, the
- * field, the reason and the rule; the others are kept.
+ * topology's reasons and messages, and the age rule of events received as they happen ({@link
+ * EventRules#checkAge}). A record with a problem becomes an error naming its index, the field, the
+ * reason and the rule; the others are kept.
+ *
+ * <p>Memory per body is bounded whatever it holds: only the first {@value #REPORTED_PROBLEMS}
+ * problems are kept (the rest are counted), and reading stops once more than {@code maxRecords}
+ * valid records were found.
  */
 public final class RecordParser {
 
@@ -43,8 +48,33 @@ public final class RecordParser {
      */
     public record Problem(int index, String field, String reason, String error) {}
 
-    /** What a body held: the good records, and the problems of the others (or of the body itself). */
-    public record Parsed(List<SpecificRecord> records, List<Problem> problems) {}
+    /** Problems kept per body, in order; the rest are counted only. */
+    public static final int REPORTED_PROBLEMS = 100;
+
+    /**
+     * What a body held: the good records and their 0-based indexes in it, the first {@value #REPORTED_PROBLEMS} problems of the
+     * others (or of the body itself) and how many there were; {@code tooMany} when reading stopped
+     * because the body holds more valid records than may be taken at once.
+     */
+    public record Parsed(List<SpecificRecord> records, List<Integer> indexes, List<Problem> problems, int rejected, boolean tooMany) {
+
+        static Parsed refused(Problem problem) {
+            return new Parsed(List.of(), List.of(), List.of(problem), 1, false);
+        }
+    }
+
+    /** Collects problems: keeps the first {@value #REPORTED_PROBLEMS}, counts all. */
+    private static final class Problems {
+        final List<Problem> kept = new ArrayList<>();
+        int count;
+
+        void add(Problem problem) {
+            count++;
+            if (kept.size() < REPORTED_PROBLEMS) {
+                kept.add(problem);
+            }
+        }
+    }
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).maxStringLength(1 << 20).build())
@@ -52,10 +82,13 @@ public final class RecordParser {
 
     private final EventRules rules;
     private final Clock clock;
+    private final int maxRecords;
 
-    public RecordParser(EventRules rules, Clock clock) {
+    /** @param maxRecords valid records taken from one body; past that reading stops and the body is {@link Parsed#tooMany} */
+    public RecordParser(EventRules rules, Clock clock, int maxRecords) {
         this.rules = rules;
         this.clock = clock;
+        this.maxRecords = maxRecords;
     }
 
     public Parsed spend(byte[] body) {
@@ -68,13 +101,15 @@ public final class RecordParser {
 
     private Parsed parse(byte[] body, boolean spend) {
         List<SpecificRecord> records = new ArrayList<>();
-        List<Problem> problems = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
+        Problems problems = new Problems();
+        long now = clock.millis();
         int index = 0;
         try (JsonParser parser = JSON.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
-                problems.add(new Problem(-1, null, MALFORMED_JSON, "the body is empty: send a JSON object, a JSON array of objects, or NDJSON"));
-                return new Parsed(records, problems);
+                return Parsed.refused(new Problem(-1, null, MALFORMED_JSON, "the body is empty: send a JSON object, a JSON array of objects,"
+                        + " or NDJSON"));
             }
             boolean array = first == JsonToken.START_ARRAY;
             JsonToken token = array ? parser.nextToken() : first;
@@ -85,9 +120,13 @@ public final class RecordParser {
                 } else {
                     Fields fields = readObject(parser, index, problems);
                     if (fields != null) {
-                        SpecificRecord record = spend ? spend(fields, index, problems) : outcome(fields, index, problems);
+                        SpecificRecord record = spend ? spend(fields, index, problems, now) : outcome(fields, index, problems, now);
                         if (record != null) {
+                            if (records.size() == maxRecords) {
+                                return new Parsed(records, indexes, problems.kept, problems.count, true);
+                            }
                             records.add(record);
+                            indexes.add(index);
                         }
                     }
                 }
@@ -101,11 +140,11 @@ public final class RecordParser {
             // A broken body cannot be split into records reliably: refuse all of it.
             String where = e instanceof JsonProcessingException json && json.getLocation() != null
                     ? " at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() : "";
-            return new Parsed(List.of(), List.of(new Problem(index, null, MALFORMED_JSON, "the body is not valid JSON" + where + " (record " + index
+            return Parsed.refused(new Problem(index, null, MALFORMED_JSON, "the body is not valid JSON" + where + " (record " + index
                     + "): " + shortMessage(e) + ". Nothing in it was accepted. Send a JSON object, a JSON array of objects,"
-                    + " or NDJSON (one object per line)")));
+                    + " or NDJSON (one object per line)"));
         }
-        return new Parsed(records, problems);
+        return new Parsed(records, indexes, problems.kept, problems.count, false);
     }
 
     /** A record's fields as JSON scalars (or nested objects for attributes). */
@@ -113,7 +152,7 @@ public final class RecordParser {
         final Map<String, Object> values = new HashMap<>();
     }
 
-    private static Fields readObject(JsonParser parser, int index, List<Problem> problems) throws IOException {
+    private static Fields readObject(JsonParser parser, int index, Problems problems) throws IOException {
         Fields fields = new Fields();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -179,8 +218,8 @@ public final class RecordParser {
             "human_interventions", "occurred_at", "attributes");
 
     /** A spend record; fields a sender may leave out are filled in (a random event_id, now, the deployment's currency). */
-    private SpendEvent spend(Fields f, int index, List<Problem> problems) {
-        Check check = new Check(f, index, SPEND_FIELDS);
+    private SpendEvent spend(Fields f, int index, Problems problems, long now) {
+        Check check = new Check(f, index, SPEND_FIELDS, now);
         SpendEvent event = new SpendEvent();
         event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
         event.setAgentId(check.text("agent_id", null));
@@ -195,12 +234,12 @@ public final class RecordParser {
         event.setTool(check.text("tool", null));
         event.setOccurredAt(check.time("occurred_at"));
         event.setAttributes(check.attributes());
-        return check.passes(() -> rules.check(event, clock.millis()), problems) ? event : null;
+        return check.passes(() -> rules.check(event, now), event.getOccurredAt(), problems) ? event : null;
     }
 
     /** An outcome record; event_id and occurred_at are filled in when left out. */
-    private OutcomeEvent outcome(Fields f, int index, List<Problem> problems) {
-        Check check = new Check(f, index, OUTCOME_FIELDS);
+    private OutcomeEvent outcome(Fields f, int index, Problems problems, long now) {
+        Check check = new Check(f, index, OUTCOME_FIELDS, now);
         OutcomeEvent event = new OutcomeEvent();
         event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
         event.setAgentId(check.text("agent_id", null));
@@ -211,18 +250,22 @@ public final class RecordParser {
         event.setHumanInterventions(check.count("human_interventions"));
         event.setOccurredAt(check.time("occurred_at"));
         event.setAttributes(check.attributes());
-        return check.passes(() -> rules.check(event, clock.millis()), problems) ? event : null;
+        return check.passes(() -> rules.check(event, now), event.getOccurredAt(), problems) ? event : null;
     }
 
     /** Reads fields, keeping the first problem of the JSON's shape; later reads return harmless placeholders. */
     private final class Check {
         final Fields fields;
         final int index;
+        final long now;
         Problem problem;
+        /** occurred_at as the sender wrote it, when it was a bare number. */
+        Long epochNumber;
 
-        Check(Fields fields, int index, List<String> known) {
+        Check(Fields fields, int index, List<String> known, long now) {
             this.fields = fields;
             this.index = index;
+            this.now = now;
             for (String name : fields.values.keySet()) {
                 if (!known.contains(name)) {
                     fail(name, "is not a field of this record; the fields are " + known);
@@ -242,9 +285,12 @@ public final class RecordParser {
         }
 
         /** True when the JSON had the right shape and the event follows every rule; else records the first problem. */
-        boolean passes(Supplier<Violation> rulesCheck, List<Problem> problems) {
+        boolean passes(Supplier<Violation> rulesCheck, Instant occurredAt, Problems problems) {
             if (problem == null) {
                 Violation violation = rulesCheck.get();
+                if (violation == null) {
+                    violation = rules.checkAge(occurredAt, now, epochNumber);
+                }
                 if (violation != null) {
                     problem = new Problem(index, violation.field(), violation.rejection().code(), violation.message());
                 }
@@ -319,15 +365,18 @@ public final class RecordParser {
 
         Instant time(String field) {
             Object value = fields.values.get(field);
-            Instant now = clock.instant();
             if (value == null) {
-                return now;
+                return Instant.ofEpochMilli(now);
             }
             try {
-                return value instanceof Long millis ? Instant.ofEpochMilli(millis) : Instant.parse(String.valueOf(value));
+                if (value instanceof Long millis) {
+                    epochNumber = millis;
+                    return Instant.ofEpochMilli(millis);
+                }
+                return Instant.parse(String.valueOf(value));
             } catch (DateTimeParseException | ArithmeticException e) {
                 fail(field, "is '" + value + "': give an ISO-8601 instant (2026-11-26T09:00:00Z) or epoch milliseconds");
-                return now;
+                return Instant.ofEpochMilli(now);
             }
         }
 

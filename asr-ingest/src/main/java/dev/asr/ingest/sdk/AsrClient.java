@@ -50,6 +50,7 @@ public final class AsrClient implements AutoCloseable {
     private final Topics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Semaphore room;
+    private final long largestRecord;
     private final LongAdder accepted = new LongAdder();
     private final LongAdder acknowledged = new LongAdder();
     private final LongAdder spendAcknowledged = new LongAdder();
@@ -72,7 +73,17 @@ public final class AsrClient implements AutoCloseable {
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "asr-client");
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        this.largestRecord = Math.min(bytesSetting(config, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576),
+                bytesSetting(config, ProducerConfig.BUFFER_MEMORY_CONFIG, 33_554_432)) - RECORD_OVERHEAD;
         this.room = new Semaphore(settings.capacity());
+    }
+
+    /** What the producer adds to a record's key and value when it checks a record's size: a batch header and the record's own. */
+    private static final int RECORD_OVERHEAD = 128;
+
+    private static long bytesSetting(Map<String, Object> config, String key, long fallback) {
+        Object value = config.get(key);
+        return value == null ? fallback : Long.parseLong(value.toString().trim());
     }
 
     public static AsrClient create(AsrClientSettings settings) {
@@ -108,23 +119,54 @@ public final class AsrClient implements AutoCloseable {
         if (events.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        List<Outgoing> records = new ArrayList<>(events.size());
+        List<Encoded> records = new ArrayList<>(events.size());
         for (SpecificRecord event : events) {
             records.add(record(event));
         }
         return dispatch(records);
     }
 
-    /** An event serialized for its topic, before it takes room in the buffer. */
-    private record Outgoing(ProducerRecord<String, byte[]> record, boolean spend) {}
+    /**
+     * Sends events already {@link #encode encoded}, all or nothing like {@link #sendAll}. For
+     * callers that check each event's size first (the HTTP gateway, which refuses an oversized
+     * record on its own and sends its neighbours).
+     */
+    public CompletableFuture<Void> sendEncoded(List<Encoded> events) {
+        if (events.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return dispatch(events);
+    }
 
-    private Outgoing record(SpecificRecord event) {
+    /** An event serialized for its topic, before it takes room in the buffer. */
+    public record Encoded(ProducerRecord<String, byte[]> record, boolean spend) {
+
+        /** The key and value bytes: what must fit the producer's largest request. */
+        public int size() {
+            return record.value().length + (record.key() == null ? 0 : record.key().length() * 3);
+        }
+    }
+
+    /**
+     * The largest {@link Encoded#size()} an event may have: Kafka refuses a record larger than the
+     * producer's {@code max.request.size} (or {@code buffer.memory}), a failure no retry mends.
+     */
+    public long largestRecord() {
+        return largestRecord;
+    }
+
+    /** The event serialized for its topic (the registry is asked for its schema id the first time). */
+    public Encoded encode(SpecificRecord event) {
+        return record(event);
+    }
+
+    private Encoded record(SpecificRecord event) {
         if (event instanceof SpendEvent spend) {
-            return new Outgoing(new ProducerRecord<>(topics.spend().name(), null, spend.getOccurredAt().toEpochMilli(), spend.getAgentId(),
+            return new Encoded(new ProducerRecord<>(topics.spend().name(), null, spend.getOccurredAt().toEpochMilli(), spend.getAgentId(),
                     topics.spend().valueSerde().serializer().serialize(topics.spend().name(), spend)), true);
         }
         if (event instanceof OutcomeEvent outcome) {
-            return new Outgoing(new ProducerRecord<>(topics.outcomes().name(), null, outcome.getOccurredAt().toEpochMilli(),
+            return new Encoded(new ProducerRecord<>(topics.outcomes().name(), null, outcome.getOccurredAt().toEpochMilli(),
                     outcome.getAgentId(), topics.outcomes().valueSerde().serializer().serialize(topics.outcomes().name(), outcome)), false);
         }
         throw new IllegalArgumentException("not an ASR input event: " + (event == null ? "null" : event.getClass().getName()));
@@ -134,7 +176,7 @@ public final class AsrClient implements AutoCloseable {
      * Takes room for the records and hands them to the producer. Runs under the read side of the
      * lifecycle lock, so {@link #close()} waits for every send that got past the closed check.
      */
-    private CompletableFuture<Void> dispatch(List<Outgoing> records) {
+    private CompletableFuture<Void> dispatch(List<Encoded> records) {
         Lock lock = lifecycle.readLock();
         lock.lock();
         try {
@@ -166,7 +208,7 @@ public final class AsrClient implements AutoCloseable {
         return (CompletableFuture<Void>) future;
     }
 
-    private CompletableFuture<Void> produce(Outgoing outgoing) {
+    private CompletableFuture<Void> produce(Encoded outgoing) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         accepted.increment();
         try {

@@ -80,6 +80,8 @@ class IngestGatewayIntegrationTest {
         settings.put("asr.ingest.tokens-file", tokens.toString());
         settings.put("asr.ingest.max-body", "64KB");
         settings.put("asr.client.capacity", "1000");
+        // Smaller than the body limit, so one record of a body can be too large for Kafka.
+        settings.put("max.request.size", "20000");
         return settings;
     }
 
@@ -200,6 +202,68 @@ class IngestGatewayIntegrationTest {
         HttpResponse<String> empty = post("/v1/outcomes", SUPPORT_TOKEN, "");
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(json(empty).get("errors").get(0).get("error").asText()).contains("the body is empty");
+    }
+
+    @Test
+    void refusesAnOccurredAtNoWindowCanCountWithTheHintForEpochSeconds() throws Exception {
+        String prefix = "old-" + UUID.randomUUID() + "-";
+        long seconds = Instant.now().getEpochSecond();
+        String body = String.join("\n", spend(prefix + 0, "support", 1).replaceAll("\"occurred_at\":\"[^\"]+\"", "\"occurred_at\":" + seconds),
+                spend(prefix + 1, "support", 1).replaceAll("\"occurred_at\":\"[^\"]+\"", "\"occurred_at\":\"2024-01-01T00:00:00Z\""),
+                spend(prefix + 2, "support", 1));
+        HttpResponse<String> response = post("/v1/spend", SUPPORT_TOKEN, body);
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        JsonNode errors = json(response).get("errors");
+        assertThat(errors.get(0).get("reason").asText()).isEqualTo("too-late");
+        assertThat(errors.get(0).get("error").asText()).contains("1970-", seconds + " looks like epoch seconds",
+                "epoch milliseconds (" + seconds * 1000 + ")");
+        assertThat(errors.get(1).get("reason").asText()).isEqualTo("too-late");
+        assertThat(errors.get(1).get("error").asText()).contains("2024-01-01T00:00:00Z, more than 1d (the longest of asr.views)");
+        assertThat(TopicContents.byId(mine(TopicContents.read(bootstrap, topics.spend()), prefix, SpendEvent::getEventId),
+                SpendEvent::getEventId)).containsOnlyKeys(prefix + 2);
+    }
+
+    @Test
+    void aRecordTooLargeForKafkaIsItsOwnErrorAndItsNeighboursAreAccepted() throws Exception {
+        String prefix = "huge-" + UUID.randomUUID() + "-";
+        String huge = spend(prefix + 1, "support", 1).replace("\"model\":\"m\"", "\"model\":\"m\",\"attributes\":{\"notes\":\""
+                + "x".repeat(30_000) + "\"}");
+        HttpResponse<String> response = post("/v1/spend", SUPPORT_TOKEN, String.join("\n", spend(prefix + 0, "support", 1), huge,
+                spend(prefix + 2, "support", 1)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        JsonNode report = json(response);
+        assertThat(report.get("accepted").asInt()).isEqualTo(2);
+        assertThat(report.get("rejected").asInt()).isEqualTo(1);
+        assertThat(report.get("errors").get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(report.get("errors").get(0).get("reason").asText()).isEqualTo("record-too-large");
+        assertThat(report.get("errors").get(0).get("error").asText()).contains("max.request.size", "make it smaller");
+        assertThat(TopicContents.byId(mine(TopicContents.read(bootstrap, topics.spend()), prefix, SpendEvent::getEventId),
+                SpendEvent::getEventId)).containsOnlyKeys(prefix + 0, prefix + 2);
+
+        HttpResponse<String> alone = post("/v1/spend", SUPPORT_TOKEN, huge);
+        assertThat(alone.statusCode()).as("never 503: no retry can mend it").isEqualTo(400);
+        assertThat(json(alone).get("errors").get(0).get("reason").asText()).isEqualTo("record-too-large");
+    }
+
+    @Test
+    void answers415ForABodyThatIsNotJson() throws Exception {
+        for (String type : new String[] {"application/x-www-form-urlencoded", "text/csv", "multipart/form-data; boundary=x"}) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
+                    .header("Authorization", "Bearer " + SUPPORT_TOKEN).header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString(spend("ct-" + UUID.randomUUID(), "support", 1))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(type).isEqualTo(415);
+            assertThat(json(response).get("error").asText()).contains("application/json", "application/x-ndjson");
+        }
+        for (String type : new String[] {"application/json", "application/json; charset=utf-8", "application/x-ndjson"}) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
+                    .header("Authorization", "Bearer " + SUPPORT_TOKEN).header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString(spend("ct-" + UUID.randomUUID(), "support", 1))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(type).isEqualTo(202);
+        }
     }
 
     @Test

@@ -26,7 +26,7 @@ class RecordParserTest {
     private static final String GOOD_OUTCOME = "{\"event_id\":\"o1\",\"agent_id\":\"bot-1\",\"fleet\":\"support\",\"task_id\":\"t1\","
             + "\"status\":\"SUCCEEDED\",\"value_micros\":4000000,\"human_interventions\":0,\"occurred_at\":1795683540000}";
 
-    private final RecordParser parser = new RecordParser(EventRules.defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
+    private final RecordParser parser = new RecordParser(EventRules.defaults(), Clock.fixed(NOW, ZoneOffset.UTC), 1_000);
 
     private RecordParser.Parsed spend(String body) {
         return parser.spend(body.getBytes(StandardCharsets.UTF_8));
@@ -176,5 +176,53 @@ class RecordParserTest {
         RecordParser.Parsed parsed = spend("[".repeat(5000) + "]".repeat(5000));
         assertThat(parsed.records()).isEmpty();
         assertThat(parsed.problems()).isNotEmpty();
+    }
+
+    @Test
+    void anOccurredAtOlderThanTheLongestViewIsRefusedAsTooLate() {
+        RecordParser.Parsed parsed = spend(GOOD_SPEND.replace("2026-11-26T08:59:00Z", "2024-11-26T09:00:00Z"));
+        assertThat(parsed.records()).isEmpty();
+        RecordParser.Problem problem = parsed.problems().get(0);
+        assertThat(problem.reason()).isEqualTo("too-late");
+        assertThat(problem.field()).isEqualTo("occurred_at");
+        assertThat(problem.error()).isEqualTo("occurred_at is 2024-11-26T09:00:00Z, more than 1d (the longest of asr.views) before this"
+                + " clock, 2026-11-26T09:00:00Z: no window can count it. Report events as they happen; check the sender's clock");
+
+        assertThat(spend(GOOD_SPEND.replace("2026-11-26T08:59:00Z", "2026-11-25T09:00:01Z")).records())
+                .as("24 h less a second is still counted").hasSize(1);
+    }
+
+    @Test
+    void anEpochSecondsOccurredAtIsRefusedWithTheHint() {
+        RecordParser.Parsed parsed = parser.outcomes(GOOD_OUTCOME.replace("1795683540000", "1795683540").getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed.records()).isEmpty();
+        assertThat(parsed.problems().get(0).reason()).isEqualTo("too-late");
+        assertThat(parsed.problems().get(0).error()).startsWith("occurred_at is 1970-01-21T18:48:03.540Z, more than 1d")
+                .endsWith("1795683540 looks like epoch seconds; occurred_at takes epoch milliseconds (1795683540000) or an ISO-8601 instant"
+                        + " (2026-11-26T08:59:00Z)");
+
+        RecordParser.Parsed epoch1970 = parser.outcomes(GOOD_OUTCOME.replace("1795683540000", "86400000").getBytes(StandardCharsets.UTF_8));
+        assertThat(epoch1970.problems().get(0).error()).as("a 1970 date that is not a time in seconds either")
+                .startsWith("occurred_at is 1970-01-02T00:00:00Z").endsWith("check the sender's clock");
+    }
+
+    @Test
+    void keepsTheFirstHundredProblemsOfABodyAndCountsTheRest() {
+        RecordParser.Parsed parsed = spend("{}\n".repeat(10_000) + GOOD_SPEND);
+        assertThat(parsed.problems()).hasSize(RecordParser.REPORTED_PROBLEMS);
+        assertThat(parsed.problems().get(99).index()).isEqualTo(99);
+        assertThat(parsed.rejected()).isEqualTo(10_000);
+        assertThat(parsed.records()).hasSize(1);
+        assertThat(parsed.indexes()).containsExactly(10_000);
+    }
+
+    @Test
+    void stopsReadingOnceABodyHoldsMoreRecordsThanMayBeTakenAtOnce() {
+        RecordParser small = new RecordParser(EventRules.defaults(), Clock.fixed(NOW, ZoneOffset.UTC), 3);
+        byte[] four = (GOOD_SPEND + "\n").repeat(4).getBytes(StandardCharsets.UTF_8);
+        assertThat(small.spend(four).tooMany()).isTrue();
+        byte[] three = (GOOD_SPEND + "\n").repeat(3).getBytes(StandardCharsets.UTF_8);
+        assertThat(small.spend(three).tooMany()).isFalse();
+        assertThat(small.spend(three).records()).hasSize(3);
     }
 }

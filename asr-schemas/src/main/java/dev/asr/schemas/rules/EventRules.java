@@ -15,8 +15,9 @@ import java.util.Map;
  * Rules are checked in order and the first one broken is reported: ids, time, task, amounts,
  * currency.
  *
- * <p>Owns the two settings every service shares: {@code asr.currency} (USD) and {@code
- * asr.max-clock-skew} (5m). {@code now} is passed in, never read here.
+ * <p>Owns the settings every service shares: {@code asr.currency} (USD), {@code
+ * asr.max-clock-skew} (5m), and the longest of {@code asr.views} (24h), which bounds how old an
+ * event may be when it is received ({@link #checkAge}). {@code now} is passed in, never read here.
  */
 public final class EventRules {
 
@@ -31,16 +32,21 @@ public final class EventRules {
 
     public static final String DEFAULT_CURRENCY = "USD";
     public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+    /** The default of {@code asr.views}: the topology's rolling views, the longest of which bounds an event's age. */
+    public static final String DEFAULT_VIEWS = "1m,5m,1h,24h";
 
     private final String currency;
     private final Duration maxClockSkew;
     private final long maxClockSkewMillis;
+    private final Duration maxAge;
 
     /**
      * @param currency the one ISO 4217 currency of the deployment ({@code asr.currency})
      * @param maxClockSkew how far ahead of the receiving clock {@code occurred_at} may be ({@code asr.max-clock-skew})
+     * @param maxAge how far behind the receiving clock {@code occurred_at} may be where events are
+     *     received as they happen: the longest of {@code asr.views}, the oldest window an event can reach
      */
-    public EventRules(String currency, Duration maxClockSkew) {
+    public EventRules(String currency, Duration maxClockSkew, Duration maxAge) {
         if (currency == null || !currency.matches("[A-Z]{3}")) {
             throw new IllegalArgumentException("asr.currency='" + currency + "' is not an ISO 4217 code such as USD or EUR");
         }
@@ -50,16 +56,33 @@ public final class EventRules {
         this.currency = currency;
         this.maxClockSkew = maxClockSkew;
         this.maxClockSkewMillis = maxClockSkew.toMillis();
+        if (maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("the longest of asr.views (" + Durations.format(maxAge) + ") must be positive");
+        }
+        this.maxAge = maxAge;
     }
 
-    /** The rules with {@code asr.currency} and {@code asr.max-clock-skew} from {@code settings}, defaults for the rest. */
+    /** The rules with {@code asr.currency}, {@code asr.max-clock-skew} and {@code asr.views} from {@code settings}, defaults for the rest. */
     public static EventRules from(Map<String, String> settings) {
         return new EventRules(settings.getOrDefault("asr.currency", DEFAULT_CURRENCY).trim(),
-                SettingValues.duration(settings, "asr.max-clock-skew", Durations.format(DEFAULT_MAX_CLOCK_SKEW)));
+                SettingValues.duration(settings, "asr.max-clock-skew", Durations.format(DEFAULT_MAX_CLOCK_SKEW)),
+                longestView(settings.getOrDefault("asr.views", DEFAULT_VIEWS)));
     }
 
     public static EventRules defaults() {
-        return new EventRules(DEFAULT_CURRENCY, DEFAULT_MAX_CLOCK_SKEW);
+        return new EventRules(DEFAULT_CURRENCY, DEFAULT_MAX_CLOCK_SKEW, longestView(DEFAULT_VIEWS));
+    }
+
+    /** The longest of the comma-separated durations of {@code asr.views}. */
+    private static Duration longestView(String views) {
+        Duration longest = Duration.ZERO;
+        for (String part : views.split(",")) {
+            if (!part.isBlank()) {
+                Duration length = SettingValues.duration(Map.of("asr.views", part.trim()), "asr.views", part.trim());
+                longest = length.compareTo(longest) > 0 ? length : longest;
+            }
+        }
+        return longest;
     }
 
     public String currency() {
@@ -68,6 +91,10 @@ public final class EventRules {
 
     public Duration maxClockSkew() {
         return maxClockSkew;
+    }
+
+    public Duration maxAge() {
+        return maxAge;
     }
 
     /** The first rule {@code e} breaks, or null when it follows them all. */
@@ -122,6 +149,39 @@ public final class EventRules {
             v = amount("human_interventions", e.getHumanInterventions());
         }
         return v;
+    }
+
+    /**
+     * The rule of entry points that receive events as they happen (the gateway): an {@code
+     * occurred_at} more than {@link #maxAge} before {@code nowMillis} would reach no window, so it
+     * is refused while the sender can still hear why ({@code too-late}). Not a rule of the
+     * topology, which may read hours-old records after an outage and judges lateness by each
+     * agent's own clock. {@code epochNumber} is the value the sender wrote when it was a bare
+     * number (or null): one that reads as a time now in seconds gets the hint that it was.
+     */
+    public Violation checkAge(Instant occurredAt, long nowMillis, Long epochNumber) {
+        long at = occurredAt.toEpochMilli();
+        if (at >= nowMillis - maxAge.toMillis()) {
+            return null;
+        }
+        String message = "occurred_at is " + occurredAt + ", more than " + Durations.format(maxAge) + " (the longest of asr.views) before"
+                + " this clock, " + Instant.ofEpochMilli(nowMillis) + ": no window can count it.";
+        if (epochNumber != null && looksLikeSeconds(epochNumber, nowMillis)) {
+            message += " " + epochNumber + " looks like epoch seconds; occurred_at takes epoch milliseconds (" + epochNumber * 1000
+                    + ") or an ISO-8601 instant (" + Instant.ofEpochSecond(epochNumber) + ")";
+        } else {
+            message += " Report events as they happen; check the sender's clock";
+        }
+        return new Violation(Rejection.TOO_LATE, "occurred_at", message);
+    }
+
+    /** {@code number} read as seconds is within the accepted range around now. */
+    private boolean looksLikeSeconds(long number, long nowMillis) {
+        if (number <= 0 || number > Long.MAX_VALUE / 1000) {
+            return false;
+        }
+        long asMillis = number * 1000;
+        return asMillis >= nowMillis - maxAge.toMillis() && asMillis <= nowMillis + maxClockSkewMillis;
     }
 
     /**

@@ -174,4 +174,24 @@ class EventRulesTest {
         assertThatThrownBy(() -> EventRules.from(Map.of("asr.currency", "usd"))).hasMessageContaining("asr.currency='usd'");
         assertThatThrownBy(() -> EventRules.from(Map.of("asr.max-clock-skew", "soon"))).hasMessageContaining("asr.max-clock-skew");
     }
+
+    @Test
+    void theAgeRuleTakesTheLongestOfTheViewsAndNamesEpochSeconds() {
+        EventRules rules = EventRules.from(Map.of("asr.views", "5m,2h,30m"));
+        assertThat(rules.maxAge()).isEqualTo(Duration.ofHours(2));
+        long now = NOW.toEpochMilli();
+        assertThat(rules.checkAge(NOW.minus(Duration.ofHours(2)), now, null)).as("exactly the longest view: still counted").isNull();
+        Violation old = rules.checkAge(NOW.minus(Duration.ofHours(2)).minusMillis(1), now, null);
+        assertThat(old.rejection()).isEqualTo(Rejection.TOO_LATE);
+        assertThat(old.field()).isEqualTo("occurred_at");
+        assertThat(old.message()).isEqualTo("occurred_at is 2026-11-26T06:59:59.999Z, more than 2h (the longest of asr.views) before this"
+                + " clock, 2026-11-26T09:00:00Z: no window can count it. Report events as they happen; check the sender's clock");
+
+        long seconds = NOW.minusSeconds(10).getEpochSecond();
+        Violation inSeconds = rules.checkAge(Instant.ofEpochMilli(seconds), now, seconds);
+        assertThat(inSeconds.message()).endsWith(seconds + " looks like epoch seconds; occurred_at takes epoch milliseconds ("
+                + seconds * 1000 + ") or an ISO-8601 instant (2026-11-26T08:59:50Z)");
+        Violation tooOldInSecondsToo = rules.checkAge(Instant.ofEpochMilli(1_000), now, 1_000L);
+        assertThat(tooOldInSecondsToo.message()).as("1000 s is 1970 either way: no hint").endsWith("check the sender's clock");
+    }
 }
