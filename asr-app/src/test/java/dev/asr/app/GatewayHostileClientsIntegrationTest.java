@@ -45,12 +45,16 @@ class GatewayHostileClientsIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN_A = "tok-a-" + UUID.randomUUID();
     private static final String TOKEN_B = "tok-b-" + UUID.randomUUID();
+    /** Replaced by TOKEN_C in a line of the same length, the file's time kept: only SIGHUP makes the gateway see it. */
+    private static final String TOKEN_D = "tok-d-" + UUID.randomUUID();
+    private static final String TOKEN_C = "tok-c-" + UUID.randomUUID();
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(5);
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Path directory;
     private Process gateway;
     private int port;
+    private Path tokens;
 
     @BeforeAll
     void start() throws Exception {
@@ -59,8 +63,8 @@ class GatewayHostileClientsIntegrationTest {
         Path schemas = directory.resolve("schemas");
         TopicNames names = TestTopics.fresh();
         TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(schemas), 1);
-        Path tokens = directory.resolve("tokens");
-        Files.writeString(tokens, Tokens.line(TOKEN_A, "a") + "\n" + Tokens.line(TOKEN_B, "b") + "\n");
+        tokens = directory.resolve("tokens");
+        Files.writeString(tokens, Tokens.line(TOKEN_A, "a") + "\n" + Tokens.line(TOKEN_B, "b") + "\n" + Tokens.line(TOKEN_D, "d") + "\n");
         port = freePort();
         Path config = directory.resolve("gateway.properties");
         Files.writeString(config, String.join("\n",
@@ -177,6 +181,33 @@ class GatewayHostileClientsIntegrationTest {
                 // the rest of the answer, then the end of the stream: the gateway closed the connection
             }
         }
+    }
+
+    @Test
+    void sighupReadsTheTokensFileAgain() throws Exception {
+        java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(tokens);
+        String before = Files.readString(tokens);
+        String after = before.replace(Tokens.line(TOKEN_D, "d"), Tokens.line(TOKEN_C, "d"));
+        assertThat(after).hasSameSizeAs(before).isNotEqualTo(before);
+        Files.writeString(tokens, after);
+        Files.setLastModifiedTime(tokens, time);
+        Thread.sleep(5_000); // two looks at the file: same time, same size, same file
+        assertThat(postSpend(TOKEN_C, "d")).as("the change is not seen without the signal").isEqualTo(401);
+
+        new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).inheritIO().start().waitFor();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (postSpend(TOKEN_C, "d") != 202) {
+            assertThat(System.nanoTime()).as("SIGHUP reloads the tokens; log:%n%s", log()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(postSpend(TOKEN_D, "d")).isEqualTo(401);
+        assertThat(gateway.isAlive()).isTrue();
+        assertThat(log()).contains("Tokens reloaded from", "(SIGHUP): 3 token(s)");
+    }
+
+    private int postSpend(String token, String fleet) throws Exception {
+        return http.send(post("/v1/spend", token, spend(fleet).getBytes(StandardCharsets.UTF_8)), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     /** What arrived on {@code socket} within {@code wait} (empty if nothing). */

@@ -1,5 +1,6 @@
 package dev.asr.ingest.gateway;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -41,7 +42,8 @@ final class Admission {
     private final int perToken;
     private final int totalCap;
     private final Semaphore total;
-    private final Map<Tokens.Grant, Semaphore> byToken = new ConcurrentHashMap<>();
+    /** By token hash (not by grant: a reloaded tokens file makes new grants for the same tokens). */
+    private final Map<ByteBuffer, Semaphore> byToken = new ConcurrentHashMap<>();
 
     Admission(int perToken, int total) {
         this.perToken = perToken;
@@ -50,7 +52,7 @@ final class Admission {
     }
 
     Decision enter(Tokens.Grant grant) {
-        Semaphore token = byToken.computeIfAbsent(grant, g -> new Semaphore(perToken));
+        Semaphore token = byToken.computeIfAbsent(ByteBuffer.wrap(grant.hash()), g -> new Semaphore(perToken));
         if (!token.tryAcquire()) {
             return new Refused("asr.ingest.max-requests-per-token", perToken);
         }

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
@@ -61,7 +62,7 @@ public final class IngestGateway implements AutoCloseable {
     public static final String RECORD_TOO_LARGE = "record-too-large";
 
     private final GatewaySettings settings;
-    private final Tokens tokens;
+    private final Supplier<Tokens> tokens;
     private final AsrClient client;
     private final RecordParser parser;
     private final Admission admission;
@@ -71,7 +72,7 @@ public final class IngestGateway implements AutoCloseable {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
 
-    private IngestGateway(GatewaySettings settings, Tokens tokens, Clock clock) {
+    private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock) {
         this.settings = settings;
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
@@ -91,6 +92,9 @@ public final class IngestGateway implements AutoCloseable {
             server.start();
         } catch (RuntimeException e) {
             client.close();
+            if (tokens instanceof TokensFile file) {
+                file.close();
+            }
             throw new IllegalStateException("the ingest gateway cannot listen on " + settings.host() + ":" + settings.port() + " ("
                     + rootMessage(e) + "): free the port or choose another (asr.ingest.port; --port of asr ingest, --ingest-port of asr demo), or fix"
                     + " asr.ingest.host", e);
@@ -112,12 +116,12 @@ public final class IngestGateway implements AutoCloseable {
             throw new IllegalArgumentException("asr.ingest.tokens-file is not set: give a file of '<sha256 hex> <fleets>' lines"
                     + " (asr ingest --new-token <fleets> makes one)");
         }
-        return new IngestGateway(settings, Tokens.load(settings.tokensFile()), Clock.systemUTC());
+        return new IngestGateway(settings, new TokensFile(settings.tokensFile()), Clock.systemUTC());
     }
 
     /** For tests and the demo: tokens given, not read from a file. */
     public static IngestGateway start(GatewaySettings settings, Tokens tokens) {
-        return new IngestGateway(settings, tokens, Clock.systemUTC());
+        return new IngestGateway(settings, () -> tokens, Clock.systemUTC());
     }
 
     public int port() {
@@ -257,7 +261,7 @@ public final class IngestGateway implements AutoCloseable {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
-        return tokens.find(header.substring(7).trim());
+        return tokens.get().find(header.substring(7).trim());
     }
 
     private void ingest(HttpServerExchange exchange, boolean spend, Tokens.Grant grant, byte[] body) {
@@ -388,5 +392,8 @@ public final class IngestGateway implements AutoCloseable {
         }
         server.stop();
         client.close();
+        if (tokens instanceof TokensFile file) {
+            file.close();
+        }
     }
 }

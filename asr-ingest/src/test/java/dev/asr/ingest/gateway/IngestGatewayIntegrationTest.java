@@ -56,6 +56,7 @@ class IngestGatewayIntegrationTest {
     private Topics topics;
     private IngestGateway gateway;
     private String bootstrap;
+    private Path tokensFile;
 
     @BeforeAll
     void start() throws Exception {
@@ -65,9 +66,67 @@ class IngestGatewayIntegrationTest {
         registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
         topics = TestTopics.create(bootstrap, names, registry, 2);
         Path tokens = directory.resolve("tokens");
-        Files.writeString(tokens, "# test tokens\n" + Tokens.line(SUPPORT_TOKEN, "support") + "\n" + Tokens.line(ANY_TOKEN, "*") + "\n");
+        tokensFile = tokens;
+        Files.writeString(tokens, baseTokens());
         captureLogs();
         gateway = IngestGateway.start(GatewaySettings.from(settings(directory, bootstrap, names, tokens)));
+    }
+
+    private static String baseTokens() {
+        return "# test tokens\n" + Tokens.line(SUPPORT_TOKEN, "support") + "\n" + Tokens.line(ANY_TOKEN, "*") + "\n";
+    }
+
+    /** Replaces the tokens file as a Kubernetes Secret update does: a new file moved over the old one. */
+    private void rotateTokens(String content) throws Exception {
+        Path next = directory.resolve("tokens.next");
+        Files.writeString(next, content);
+        Files.move(next, tokensFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private int awaitStatus(String token, int wanted) throws Exception {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        while (true) {
+            int status = post("/v1/spend", token, spend("rot-" + UUID.randomUUID(), "support", 1)).statusCode();
+            if (status == wanted || System.nanoTime() > deadline) {
+                return status;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void theTokensFileIsReadAgainWhenItChangesWithoutDroppingARequest() throws Exception {
+        String added = "tok-added-" + UUID.randomUUID();
+        java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread traffic = new Thread(() -> {
+            while (flowing.get()) {
+                try {
+                    statuses.add(post("/v1/spend", SUPPORT_TOKEN, spend("flow-" + UUID.randomUUID(), "support", 1)).statusCode());
+                } catch (Exception e) {
+                    statuses.add(-1);
+                }
+            }
+        });
+        traffic.start();
+        try {
+            assertThat(post("/v1/spend", added, spend("before-" + UUID.randomUUID(), "support", 1)).statusCode()).isEqualTo(401);
+            rotateTokens(baseTokens() + Tokens.line(added, "support") + "  # added while requests flow\n");
+            assertThat(awaitStatus(added, 202)).as("a token added to the file is taken within seconds").isEqualTo(202);
+
+            rotateTokens(baseTokens() + Tokens.line(added, "support") + "\n" + Tokens.line(added, "sales") + "\n");
+            Thread.sleep(2 * TokensFile.POLL_MILLIS + 500);
+            assertThat(post("/v1/spend", added, spend("kept-" + UUID.randomUUID(), "support", 1)).statusCode())
+                    .as("a file that does not load (a repeated token) leaves the tokens before in force").isEqualTo(202);
+
+            rotateTokens(baseTokens());
+            assertThat(awaitStatus(added, 401)).as("a token removed from the file is refused within seconds").isEqualTo(401);
+        } finally {
+            flowing.set(false);
+            traffic.join();
+            rotateTokens(baseTokens());
+        }
+        assertThat(statuses).as("requests of a token in every version of the file").isNotEmpty().containsOnly(202);
     }
 
     static Map<String, String> settings(Path directory, String bootstrap, TopicNames names, Path tokens) {

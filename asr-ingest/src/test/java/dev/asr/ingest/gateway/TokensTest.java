@@ -54,4 +54,23 @@ class TokensTest {
         assertThat(compose).contains("ASR_INGEST_TOKEN: asr-compose-dev-token");
         assertThat(Tokens.load(deploy.resolve("ingest-tokens")).find("asr-compose-dev-token").mayWrite("trading")).isTrue();
     }
+
+    @Test
+    void aTokenGivenTwiceIsRefusedNamingBothLines() throws Exception {
+        assertThatThrownBy(() -> load("# team\n" + Tokens.line("alpha", "support") + "\n" + Tokens.line("beta", "sales") + "\n"
+                + Tokens.line("alpha", "trading") + "\n"))
+                .hasMessageContaining("line 4 repeats the token of line 2", "a token may appear once", "on one line")
+                .hasMessageNotContaining("alpha");
+        assertThatThrownBy(() -> load(Tokens.line("alpha", "support") + "\n" + Tokens.line("alpha", "support").toUpperCase()
+                .replace("SUPPORT", "support") + "\n")).as("hex in either case is the same token").hasMessageContaining("repeats");
+    }
+
+    @Test
+    void aCommentMayFollowATokensLine() throws Exception {
+        Tokens tokens = load(Tokens.line("alpha", "support") + "   # the support team's bot, rotated 2026-11\n"
+                + Tokens.line("beta", "sales,ops") + "\t#ops too\n");
+        assertThat(tokens.size()).isEqualTo(2);
+        assertThat(tokens.find("alpha").fleets()).containsExactly("support");
+        assertThat(tokens.find("beta").fleets()).containsExactlyInAnyOrder("sales", "ops");
+    }
 }
