@@ -64,12 +64,11 @@ class DeployArtifactsTest {
     }
 
     @Test
-    void thePrometheusConfigIsValid(@TempDir Path directory) throws Exception {
-        Files.copy(PROMETHEUS.resolve("asr-rules.yml"), directory.resolve("asr-rules.yml"));
-        Files.writeString(directory.resolve("prometheus.yml"), Files.readString(PROMETHEUS.resolve("prometheus.yml"))
-                .replace("/etc/prometheus/asr-rules.yml", directory.resolve("asr-rules.yml").toString()));
-        Promtool.Result result = Promtool.run(directory, "check", "config", "prometheus.yml");
+    void thePrometheusConfigIsValidAsShipped() throws Exception {
+        // The file in the repository, unchanged: what a user runs promtool on, and what compose mounts.
+        Promtool.Result result = Promtool.run(PROMETHEUS, "check", "config", "prometheus.yml");
         assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("SUCCESS: 1 rule files found");
     }
 
     @Test
