@@ -50,12 +50,17 @@ public final class TopicFeed implements AutoCloseable {
     private final LongAdder badRecords = new LongAdder();
     private volatile Map<String, Long> lag = Map.of();
     private volatile String problem = "starting";
+    private final String bootstrap;
+    /** Retries after a failure wait this long at first, doubling up to {@link #MAX_BACKOFF}. */
+    private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     public TopicFeed(Map<String, Object> clientConfig, Topics topics, FleetState state, Duration replay) {
         this.topics = topics;
         this.state = state;
         this.replay = replay;
         Map<String, Object> config = new HashMap<>(clientConfig);
+        this.bootstrap = String.valueOf(config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "asr-exporter");
@@ -105,25 +110,59 @@ public final class TopicFeed implements AutoCloseable {
         return lag;
     }
 
+    /**
+     * Reads until closed. Whatever fails (Kafka unreachable at start, a topic's metadata timing
+     * out) is retried with backoff, forever: the cause is in {@link #problem()} (and so in {@code
+     * /readyz}), and logged once each time it changes, naming the address.
+     */
     private void run() {
+        long backoffMs = MIN_BACKOFF.toMillis();
+        String loggedCause = null;
         try {
-            Map<TopicPartition, Long> startEnds = assign();
             while (running.get()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    take(record, startEnds);
+                try {
+                    Map<TopicPartition, Long> startEnds = assign();
+                    if (loggedCause != null) {
+                        log.info("The exporter reads {} and {} from {} again", topics.agentMetrics(), topics.bandTransitions(), bootstrap);
+                        loggedCause = null;
+                    }
+                    backoffMs = MIN_BACKOFF.toMillis();
+                    while (running.get()) {
+                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                            take(record, startEnds);
+                        }
+                        lastPollMs.set(System.currentTimeMillis());
+                        problem = null;
+                        updateLag(startEnds);
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    String cause = cause(e);
+                    problem = cause;
+                    if (!cause.equals(loggedCause)) {
+                        log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
+                        loggedCause = cause;
+                    }
+                    Thread.sleep(backoffMs);
+                    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
                 }
-                lastPollMs.set(System.currentTimeMillis());
-                problem = null;
-                updateLag(startEnds);
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // Closing.
-        } catch (RuntimeException e) {
-            problem = e.getMessage();
-            log.error("The exporter stopped reading {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), e.getMessage(), e);
         } finally {
             consumer.close();
         }
+    }
+
+    /** What went wrong, with the address and the likely fix. */
+    private String cause(RuntimeException e) {
+        String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (e instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return "cannot reach Kafka at " + bootstrap + " (" + what + "): check bootstrap.servers and that the brokers are up;"
+                    + " retrying with backoff";
+        }
+        return "reading from Kafka at " + bootstrap + " failed (" + what + "); retrying with backoff";
     }
 
     /** Assigns every partition of both topics, waiting for them to exist; returns the end offsets at start. */
@@ -218,6 +257,7 @@ public final class TopicFeed implements AutoCloseable {
     public void close() {
         running.set(false);
         consumer.wakeup();
+        thread.interrupt(); // a retry may be waiting out its backoff
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -119,5 +119,19 @@ class DeployArtifactsTest {
         JsonNode compose = YAML.readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
         assertThat(compose.get("services").fieldNames()).toIterable()
                 .contains("kafka", "schema-registry", "asr-ingest", "asr-streams", "asr-exporter", "prometheus", "grafana");
+        compose.get("services").fields().forEachRemaining(service -> {
+            JsonNode spec = service.getValue();
+            assertThat(spec.path("restart").asText()).as("%s restarts", service.getKey()).isEqualTo("unless-stopped");
+            spec.path("depends_on").fields().forEachRemaining(dependency -> assertThat(dependency.getValue().path("condition").asText())
+                    .as("%s waits for %s to be healthy", service.getKey(), dependency.getKey()).isEqualTo("service_healthy"));
+            if (!service.getKey().equals("asr-simulator") && !service.getKey().equals("prometheus") && !service.getKey().equals("grafana")) {
+                assertThat(spec.path("healthcheck").path("test").isArray()).as("%s has a health check", service.getKey()).isTrue();
+                assertThat(spec.path("healthcheck").path("interval").asText()).as("%s: probe timing from the anchor", service.getKey())
+                        .isEqualTo("10s");
+            }
+        });
+        assertThat(compose.at("/services/asr-exporter/healthcheck/test").toString()).contains("/readyz", "9400");
+        assertThat(compose.at("/services/asr-ingest/healthcheck/test").toString()).contains("/healthz", "8080");
+        assertThat(compose.at("/services/asr-streams/healthcheck/test").toString()).contains("/-/healthy", "9401");
     }
 }
