@@ -76,6 +76,7 @@ class GatewayHostileClientsIntegrationTest {
                 "asr.ingest.host=127.0.0.1",
                 "asr.ingest.tokens-file=" + tokens,
                 "asr.ingest.body-timeout=" + BODY_TIMEOUT.toSeconds() + "s",
+                "asr.ingest.max-requests-per-token=16",
                 ""));
         gateway = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-XX:+ExitOnOutOfMemoryError", "-jar", Path.of("target", "asr.jar").toString(), "ingest", "--config", config.toString())

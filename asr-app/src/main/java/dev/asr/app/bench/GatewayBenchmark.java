@@ -136,6 +136,7 @@ public final class GatewayBenchmark {
         int warmup = (int) Math.min(total / 5, requestsPerSecond * 3);
         AtomicLongArray nanos = new AtomicLongArray(total);
         AtomicLong failures = new AtomicLong();
+        Map<String, AtomicLong> failedWith = new java.util.concurrent.ConcurrentSkipListMap<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>(total);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long start = System.nanoTime() + 50_000_000L;
@@ -150,6 +151,8 @@ public final class GatewayBenchmark {
                     nanos.set(index, System.nanoTime() - due);
                     if (error != null || response.statusCode() != 202) {
                         failures.incrementAndGet();
+                        failedWith.computeIfAbsent(error != null ? error.getClass().getSimpleName() : Integer.toString(response.statusCode()),
+                                k -> new AtomicLong()).incrementAndGet();
                     } else {
                         accepted.addAndGet(rateBatch);
                     }
@@ -166,8 +169,9 @@ public final class GatewayBenchmark {
         Arrays.sort(measured);
         Latency latency = new Latency(percentile(measured, 0.50), percentile(measured, 0.99));
         out.printf(Locale.ROOT, "  latency at %,.0f ev/s   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests of %d"
-                        + " events after %d warm-up, %d not 202)%n", rate, latency.p50, percentile(measured, 0.90), latency.p99,
-                percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, rateBatch, warmup, failures.get());
+                        + " events after %d warm-up, %d not 202%s)%n", rate, latency.p50, percentile(measured, 0.90), latency.p99,
+                percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, rateBatch, warmup, failures.get(),
+                failedWith.isEmpty() ? "" : ": " + failedWith);
         out.flush();
         return latency;
     }

@@ -43,10 +43,12 @@ import org.slf4j.LoggerFactory;
  * #RENDER_INTERVAL_NANOS second} and, when it changed, renders them again for each format scrapers
  * asked for (plain or gzipped, Prometheus text, OpenMetrics, protobuf); only the first scrape in a
  * format renders it itself. Each scrape sends the kept bytes plus the exporter's own few series,
- * built fresh. A format no one asked for in {@link #UNUSED_NANOS five minutes} is dropped. The body is a sequence of parts, each its own gzip member when gzipped (a gzip stream may
- * hold several; Prometheus's reader takes them in order) and without the format's end line but
- * the last; a metric family is never split, so the text stays valid. A render compresses at the
- * fastest level and writes the families as two halves on two threads.
+ * built fresh. A format no one asked for in {@link #UNUSED_NANOS five minutes} is dropped.
+ *
+ * <p>The body is a sequence of parts, each its own gzip member when gzipped (a gzip stream may hold
+ * several; Prometheus's reader takes them in order) and without the format's end line but the
+ * last; a metric family is never split, so the text stays valid. A render compresses at the
+ * fastest level as it writes, and writes the families as two halves on two threads.
  *
  * <p>Requests are served by a pool of {@code threads}, so a client that reads slowly holds one
  * thread, not the endpoint.

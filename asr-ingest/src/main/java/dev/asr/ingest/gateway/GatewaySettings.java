@@ -20,9 +20,9 @@ import java.util.Map;
  * @param threads requests parsed and waiting for Kafka at once, each on its own thread ({@code
  *     asr.ingest.threads}, 32); bodies are read without holding one
  * @param maxRequests requests under way at once, bodies still arriving included; more get 429. With
- *     {@code maxBodyBytes} this bounds the memory bodies take ({@code asr.ingest.max-requests}, 64)
+ *     {@code maxBodyBytes} this bounds the memory bodies take ({@code asr.ingest.max-requests}, 128)
  * @param maxRequestsPerToken of those, at most this many of one token, so one client's slow or many
- *     requests cannot starve another's ({@code asr.ingest.max-requests-per-token}, 16)
+ *     requests cannot starve another's ({@code asr.ingest.max-requests-per-token}, 64)
  * @param bodyTimeout a request's whole body must arrive within this, else 408 and the connection
  *     is closed ({@code asr.ingest.body-timeout}, 30s)
  * @param events the rules every record must follow, with the deployment's currency and how far
@@ -69,8 +69,8 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
                 tokens == null || tokens.isBlank() ? null : Path.of(tokens.trim()),
                 (int) Math.min(Integer.MAX_VALUE - 8, SettingValues.bytes(settings, "asr.ingest.max-body", "5MB")),
                 SettingValues.integer(settings, "asr.ingest.threads", 32),
-                SettingValues.integer(settings, "asr.ingest.max-requests", 64),
-                SettingValues.integer(settings, "asr.ingest.max-requests-per-token", 16),
+                SettingValues.integer(settings, "asr.ingest.max-requests", 128),
+                SettingValues.integer(settings, "asr.ingest.max-requests-per-token", 64),
                 SettingValues.duration(settings, "asr.ingest.body-timeout", "30s"),
                 EventRules.from(settings),
                 SettingValues.duration(settings, "asr.ingest.retry-after", "5s"),
