@@ -43,6 +43,7 @@ public final class TopicFeed implements AutoCloseable {
     private final Duration replay;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicLong lastPollMs = new AtomicLong();
     private final AtomicLong lastRecordMs = new AtomicLong();
@@ -144,7 +145,9 @@ public final class TopicFeed implements AutoCloseable {
                         log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
                         loggedCause = cause;
                     }
-                    Thread.sleep(backoffMs);
+                    if (stopped.await(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
                     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
                 }
             }
@@ -256,8 +259,8 @@ public final class TopicFeed implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        stopped.countDown(); // a retry may be waiting out its backoff (no interrupt: it would close the registry's file channels)
         consumer.wakeup();
-        thread.interrupt(); // a retry may be waiting out its backoff
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -77,13 +77,35 @@ final class TokensFile implements Supplier<Tokens>, AutoCloseable {
         }
     }
 
-    /** Runs {@code action} on SIGHUP where the JVM lets a program handle it; elsewhere the file is still watched. */
+    /**
+     * Runs {@code action} on SIGHUP where the JVM lets a program handle it; elsewhere the file is
+     * still watched. A process started with SIGHUP ignored (under nohup) cannot take it: said once.
+     */
     private static void onHangUp(Runnable action) {
+        if (hangUpIgnored()) {
+            log.warn("This process was started with SIGHUP ignored (nohup?): SIGHUP cannot reload the tokens file; changes to the"
+                    + " file are still read within seconds");
+            return;
+        }
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> action.run());
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             log.debug("No SIGHUP handling here ({}): the tokens file is watched for changes", e.toString());
         }
+    }
+
+    /** Whether this process ignores SIGHUP (Linux: bit 1 of SigIgn in /proc/self/status); false where it cannot tell. */
+    static boolean hangUpIgnored() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 1L) != 0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: assume SIGHUP can be handled.
+        }
+        return false;
     }
 
     @Override
