@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -136,7 +137,7 @@ public final class GatewayBenchmark {
         int warmup = (int) Math.min(total / 5, requestsPerSecond * 3);
         AtomicLongArray nanos = new AtomicLongArray(total);
         AtomicLong failures = new AtomicLong();
-        Map<String, AtomicLong> failedWith = new java.util.concurrent.ConcurrentSkipListMap<>();
+        Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>(total);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long start = System.nanoTime() + 50_000_000L;

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,7 +45,7 @@ public final class TopicFeed implements AutoCloseable {
     private final Duration replay;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicLong lastPollMs = new AtomicLong();
     private final AtomicLong lastRecordMs = new AtomicLong();
@@ -145,7 +147,7 @@ public final class TopicFeed implements AutoCloseable {
                         log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
                         loggedCause = cause;
                     }
-                    if (stopped.await(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (stopped.await(backoffMs, TimeUnit.MILLISECONDS)) {
                         return;
                     }
                     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
