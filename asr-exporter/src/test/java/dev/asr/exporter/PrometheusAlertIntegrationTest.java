@@ -48,16 +48,33 @@ class PrometheusAlertIntegrationTest {
     @TempDir
     Path directory;
 
-    @Test
-    void anAgentDroppingABandMakesTheAlertActive() throws Exception {
+    /** Fresh output topics on the shared broker, and the exporter's settings for them. */
+    private record Fresh(String bootstrap, TopicNames names, Topics topics, ExporterSettings settings) {
+
+        ExporterService exporter() {
+            return ExporterService.start(settings, Map.of("bootstrap.servers", bootstrap), topics);
+        }
+
+        KafkaProducer<String, byte[]> producer() {
+            return new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
+        }
+    }
+
+    private Fresh fresh() throws Exception {
         String bootstrap = TestKafka.bootstrapServers();
         TopicNames names = TestTopics.fresh();
         Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 1);
         Map<String, String> settings = new HashMap<>(Map.of("asr.exporter.port", "0", "asr.topic.agent-metrics", names.agentMetrics(),
                 "asr.topic.band-transitions", names.bandTransitions()));
-        try (ExporterService exporter = ExporterService.start(ExporterSettings.from(settings), Map.of("bootstrap.servers", bootstrap), topics);
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                     new StringSerializer(), new ByteArraySerializer())) {
+        return new Fresh(bootstrap, names, topics, ExporterSettings.from(settings));
+    }
+
+    @Test
+    void anAgentDroppingABandMakesTheAlertActive() throws Exception {
+        Fresh fresh = fresh();
+        TopicNames names = fresh.names();
+        Topics topics = fresh.topics();
+        try (ExporterService exporter = fresh.exporter(); KafkaProducer<String, byte[]> producer = fresh.producer()) {
             int port = freePort();
             Process prometheus = startPrometheus(exporter.port(), port);
             try {
@@ -95,11 +112,9 @@ class PrometheusAlertIntegrationTest {
      */
     @Test
     void theFirstRatingOfANewFleetShowsInTheDashboardsTransitionQuery() throws Exception {
-        String bootstrap = TestKafka.bootstrapServers();
-        TopicNames names = TestTopics.fresh();
-        Topics topics = TestTopics.create(bootstrap, names, new EmbeddedSchemaRegistry(directory.resolve("schemas")), 1);
-        Map<String, String> settings = new HashMap<>(Map.of("asr.exporter.port", "0", "asr.topic.agent-metrics", names.agentMetrics(),
-                "asr.topic.band-transitions", names.bandTransitions()));
+        Fresh fresh = fresh();
+        TopicNames names = fresh.names();
+        Topics topics = fresh.topics();
         String panel = null;
         for (JsonNode expr : JSON.readTree(Path.of("..", "deploy", "grafana", "dashboards", "asr-overview.json").toFile()).findValues("expr")) {
             if (expr.asText().contains("asr_band_transitions_total") && expr.asText().contains("[2m]")) {
@@ -108,9 +123,7 @@ class PrometheusAlertIntegrationTest {
         }
         assertThat(panel).as("the dashboard's recent-transitions query").isNotNull();
         String query = panel.replace("$fleet", "newcomers");
-        try (ExporterService exporter = ExporterService.start(ExporterSettings.from(settings), Map.of("bootstrap.servers", bootstrap), topics);
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                     new StringSerializer(), new ByteArraySerializer())) {
+        try (ExporterService exporter = fresh.exporter(); KafkaProducer<String, byte[]> producer = fresh.producer()) {
             int port = freePort();
             Process prometheus = startPrometheus(exporter.port(), port);
             try {

@@ -221,7 +221,7 @@ public final class RecordParser {
     private SpendEvent spend(Fields f, int index, Problems problems, long now) {
         Check check = new Check(f, index, SPEND_FIELDS, now);
         SpendEvent event = new SpendEvent();
-        event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
+        event.setEventId(check.text("event_id", null));
         event.setAgentId(check.text("agent_id", null));
         event.setFleet(check.text("fleet", null));
         event.setTaskId(check.text("task_id", null));
@@ -234,6 +234,7 @@ public final class RecordParser {
         event.setTool(check.text("tool", null));
         event.setOccurredAt(check.time("occurred_at"));
         event.setAttributes(check.attributes());
+        event.setEventId(check.eventIdOrNew(event.getEventId()));
         return check.passes(() -> rules.check(event, now), event.getOccurredAt(), problems) ? event : null;
     }
 
@@ -241,7 +242,7 @@ public final class RecordParser {
     private OutcomeEvent outcome(Fields f, int index, Problems problems, long now) {
         Check check = new Check(f, index, OUTCOME_FIELDS, now);
         OutcomeEvent event = new OutcomeEvent();
-        event.setEventId(check.text("event_id", UUID.randomUUID().toString()));
+        event.setEventId(check.text("event_id", null));
         event.setAgentId(check.text("agent_id", null));
         event.setFleet(check.text("fleet", null));
         event.setTaskId(check.text("task_id", null));
@@ -250,6 +251,7 @@ public final class RecordParser {
         event.setHumanInterventions(check.count("human_interventions"));
         event.setOccurredAt(check.time("occurred_at"));
         event.setAttributes(check.attributes());
+        event.setEventId(check.eventIdOrNew(event.getEventId()));
         return check.passes(() -> rules.check(event, now), event.getOccurredAt(), problems) ? event : null;
     }
 
@@ -282,6 +284,14 @@ public final class RecordParser {
             if (problem == null) {
                 problem = new Problem(index, field, reason, error);
             }
+        }
+
+        /**
+         * A missing {@code event_id} becomes a random UUID, made only for a record whose JSON has an
+         * event's shape: a body of millions of broken records makes none.
+         */
+        String eventIdOrNew(String given) {
+            return given != null || problem != null ? given : UUID.randomUUID().toString();
         }
 
         /** True when the JSON had the right shape and the event follows every rule; else records the first problem. */

@@ -309,20 +309,20 @@ class IngestGatewayIntegrationTest {
     @Test
     void answers415ForABodyThatIsNotJson() throws Exception {
         for (String type : new String[] {"application/x-www-form-urlencoded", "text/csv", "multipart/form-data; boundary=x"}) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
-                    .header("Authorization", "Bearer " + SUPPORT_TOKEN).header("Content-Type", type)
-                    .POST(HttpRequest.BodyPublishers.ofString(spend("ct-" + UUID.randomUUID(), "support", 1))).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = postAs(type);
             assertThat(response.statusCode()).as(type).isEqualTo(415);
             assertThat(json(response).get("error").asText()).contains("application/json", "application/x-ndjson");
         }
         for (String type : new String[] {"application/json", "application/json; charset=utf-8", "application/x-ndjson"}) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
-                    .header("Authorization", "Bearer " + SUPPORT_TOKEN).header("Content-Type", type)
-                    .POST(HttpRequest.BodyPublishers.ofString(spend("ct-" + UUID.randomUUID(), "support", 1))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(type).isEqualTo(202);
+            assertThat(postAs(type).statusCode()).as(type).isEqualTo(202);
         }
+    }
+
+    private HttpResponse<String> postAs(String contentType) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/spend"))
+                .header("Authorization", "Bearer " + SUPPORT_TOKEN).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(spend("ct-" + UUID.randomUUID(), "support", 1))).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
