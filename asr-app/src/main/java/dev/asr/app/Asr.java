@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             SimulateCommand.class,
             BrokerCommand.class,
+            TailCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,5 +1,6 @@
 package dev.asr.app;
 
+import dev.asr.schemas.ops.Reachability;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,20 @@ final class Lifetime {
         } else {
             stopRequested.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Waits until Kafka and the registry have answered ({@code reach} logs why not, meanwhile), the
+     * duration ends (null: no end) or a signal comes; true when they answered.
+     */
+    boolean awaitReached(Reachability reach, Duration duration) throws InterruptedException {
+        long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        while (stopRequested.getCount() > 0 && System.nanoTime() < deadline) {
+            if (reach.awaitReached(Duration.ofMillis(Math.min(500, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))) {
+                return true;
+            }
+        }
+        return reach.reachedOnce();
     }
 
     /** Ends the run from within, e.g. when a service it waits on stopped by itself. */

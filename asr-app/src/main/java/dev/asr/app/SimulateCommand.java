@@ -5,8 +5,10 @@ import dev.asr.ingest.simulator.EventSink;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.GatewayEventSink;
 import dev.asr.ingest.simulator.SdkEventSink;
+import dev.asr.schemas.Durations;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.Topics;
+import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
 import java.io.PrintWriter;
@@ -48,6 +50,7 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FleetSettings fleetSettings = fleet.settings();
+        long started = System.nanoTime();
         Lifetime lifetime = new Lifetime();
         try {
             EventSink sink;
@@ -66,7 +69,15 @@ final class SimulateCommand implements Callable<Integer> {
                 Map<String, String> settings = cluster.settings();
                 Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
                 names = TopicNames.from(settings);
-                try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
+                try (SchemaRegistry registry = RegistrySettings.from(settings).open();
+                     Reachability reach = new Reachability("asr simulate", clientConfig, registry).start()) {
+                    if (!lifetime.awaitReached(reach, duration)) {
+                        if (lifetime.signalled()) {
+                            return 0;
+                        }
+                        throw new IllegalStateException("nothing was sent in --duration " + Durations.format(duration) + ": "
+                                + reach.problem());
+                    }
                     cluster.provisionTopics(clientConfig, Topics.create(names, registry), false);
                     out.printf("Simulating %d agents at %.0f events/s (seed %d) into %s through the Java SDK, schemas in %s%n",
                             fleetSettings.agents(), fleetSettings.eventsPerSecond(), fleetSettings.seed(),
@@ -75,7 +86,8 @@ final class SimulateCommand implements Callable<Integer> {
                 sink = new SdkEventSink(AsrClientSettings.from(settings));
             }
             out.flush();
-            SimulationRun.run(sink, names, fleetSettings, lifetime, duration, Duration.ofSeconds(5), out, null);
+            Duration left = duration == null ? null : duration.minusNanos(System.nanoTime() - started);
+            SimulationRun.run(sink, names, fleetSettings, lifetime, left, Duration.ofSeconds(5), out, null);
             return sink.failed() == 0 ? 0 : 1;
         } finally {
             lifetime.shutDown();

@@ -16,11 +16,18 @@ final class SimulationRun {
 
     private SimulationRun() {}
 
-    /** Returns once the lifetime ends, with every event flushed; the sink is closed and keeps its counts. */
+    /**
+     * How long the end of a run waits for the events under way: a run stops within its duration plus
+     * this, whatever the broker does; what is undelivered by then is counted as failed.
+     */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
+
+    /** Returns once the lifetime ends, with every event flushed or, after {@link #CLOSE_GRACE}, failed; the sink is closed and keeps its counts. */
     static EventSink run(EventSink sink, TopicNames topics, FleetSettings fleet, Lifetime lifetime, Duration duration,
             Duration progressInterval, PrintWriter out, java.util.function.Supplier<String> more) throws InterruptedException {
         FleetSimulator simulator = new FleetSimulator(fleet, sink, Clock.systemUTC());
         Thread producer = new Thread(simulator, "asr-simulator");
+        producer.setDaemon(true);
         DeliveryProgress progress = new DeliveryProgress(sink, topics.spend(), topics.outcomes(), out, more);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "asr-progress");
@@ -34,10 +41,10 @@ final class SimulationRun {
             lifetime.await(duration);
         } finally {
             simulator.stop();
-            producer.join();
+            long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+            producer.join(CLOSE_GRACE.toMillis());
             ticker.shutdownNow();
-            sink.flush();
-            sink.close();
+            sink.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             progress.print();
         }
         return sink;

@@ -1,8 +1,10 @@
 package dev.asr.app;
 
 import dev.asr.schemas.Topics;
+import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.streams.OpsEndpoint;
 import dev.asr.streams.StreamsService;
 import dev.asr.streams.StreamsSettings;
 import java.io.PrintWriter;
@@ -32,14 +34,19 @@ final class StreamsCommand implements Callable<Integer> {
         Map<String, Object> streamsConfig = StreamsSettings.streamsConfig(settings);
         Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
         Lifetime lifetime = new Lifetime();
-        try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
+        try (SchemaRegistry registry = RegistrySettings.from(settings).open();
+             Reachability reach = new Reachability("asr streams", clientConfig, registry).start();
+             OpsEndpoint ops = StreamsService.openOps(streamsSettings, reach)) {
             Topics topics = Topics.create(streamsSettings.topics(), registry);
+            if (!lifetime.awaitReached(reach, null)) {
+                return 0;
+            }
             cluster.provisionTopics(clientConfig, topics, true);
-            try (StreamsService service = StreamsService.start(streamsSettings, streamsConfig, topics)) {
+            try (StreamsService service = StreamsService.start(streamsSettings, streamsConfig, topics, ops)) {
                 out.printf("ASR streams %s: %s + %s -> %s, %s, %s%n", streamsConfig.get("application.id"), topics.spend(),
                         topics.outcomes(), topics.agentMetrics(), topics.bandTransitions(), topics.deadLetters());
-                if (service.metricsUrl() != null) {
-                    out.printf("  own metrics at %s%n", service.metricsUrl());
+                if (ops != null) {
+                    out.printf("  own metrics at %s/metrics (also /healthz, /readyz)%n", ops.baseUrl());
                 }
                 out.flush();
                 Thread watcher = new Thread(() -> {

@@ -113,8 +113,8 @@ class ExporterIntegrationTest {
                     .contains("asr_band_transitions_total{fleet=\"trading\",from=\"unrated\",to=\"self_directed\"} 1.0\n")
                     .contains("asr_exporter_up 1.0\n")
                     .contains("asr_exporter_records_total{topic=\"" + names.agentMetrics() + "\"} 3.0\n");
-            assertThat(get(exporter.url().replace("/metrics", "/healthz"))).isEqualTo("ok\n");
-            assertThat(get(exporter.url().replace("/metrics", "/readyz"))).isEqualTo("ready\n");
+            assertThat(get(exporter.url().replace("/metrics", "/healthz"))).isEqualTo("{\"status\":\"ok\"}\n");
+            assertThat(get(exporter.url().replace("/metrics", "/readyz"))).isEqualTo("{\"status\":\"ready\"}\n");
 
             // OpenMetrics on request, and promtool accepts the real scrape.
             HttpResponse<String> openMetrics = HTTP.send(HttpRequest.newBuilder(URI.create(exporter.url()))

@@ -1,5 +1,8 @@
 package dev.asr.streams;
 
+import com.sun.net.httpserver.HttpExchange;
+import dev.asr.schemas.ops.Health;
+import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.rules.Rejection;
 import dev.asr.streams.processor.PipelineCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -7,25 +10,47 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The Streams process's own {@code /metrics}: whether it runs, and what it did with the input
- * (dead letters by reason, duplicates, late records, timed-out tasks). Read at scrape time from
- * the counters; the figures themselves are the exporter's job.
+ * The Streams process's own endpoint: {@code /metrics} (whether it runs, and what it did with the
+ * input: dead letters by reason, duplicates, late records, timed-out tasks, read at scrape time from
+ * the counters; the figures themselves are the exporter's job), {@code /healthz} and {@code
+ * /readyz} (see {@link Health}). It serves from before Kafka is reached, so {@code /readyz} can say
+ * why the topology has not started; {@link #attach} hands it the running topology.
  */
-final class OpsEndpoint implements AutoCloseable {
+public final class OpsEndpoint implements AutoCloseable {
 
     private final HTTPServer server;
+    private final String host;
+    private final Reachability reach;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private volatile KafkaStreams streams;
+    private volatile StreamsService service;
 
-    OpsEndpoint(int port, PipelineCounters counters, KafkaStreams streams) {
-        PrometheusRegistry registry = new PrometheusRegistry();
+    /** Serves on {@code host:port} (0: any free port); {@code reach}, when not null, names what keeps Kafka away. */
+    public OpsEndpoint(String host, int port, Reachability reach) {
+        this.host = host;
+        this.reach = reach;
         GaugeWithCallback.builder().name("asr_streams_up")
                 .help("1 while Kafka Streams is running or rebalancing, 0 otherwise")
-                .callback(cb -> cb.call(streams.state().isRunningOrRebalancing() ? 1 : 0))
+                .callback(cb -> cb.call(streams != null && streams.state().isRunningOrRebalancing() ? 1 : 0))
                 .register(registry);
+        try {
+            server = HTTPServer.builder().hostname(host).port(port).registry(registry).registerHealthHandler(true)
+                    .defaultHandler(this::health).buildAndStart();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the streams /metrics on " + host + ":" + port + ": " + e.getMessage()
+                    + ". Choose another asr.streams.metrics-port (or -1 for none), or fix asr.streams.host", e);
+        }
+    }
+
+    /** From now on the endpoint reports on this topology. */
+    void attach(StreamsService running, KafkaStreams kafkaStreams, PipelineCounters counters) {
         CounterWithCallback.builder().name("asr_dead_letters_total")
                 .help("Input records sent to the dead-letter topic, by reason")
                 .labelNames("reason")
@@ -35,34 +60,79 @@ final class OpsEndpoint implements AutoCloseable {
                     }
                 })
                 .register(registry);
-        counter(registry, "asr_events_processed_total", "Valid input events processed (duplicates and late ones included)",
-                counters::processed);
-        counter(registry, "asr_duplicate_events_total", "Events ignored as duplicates: a seen event_id, or a second outcome",
-                counters::duplicates);
-        counter(registry, "asr_late_records_total", "Events that arrived after their agent's bucket closed, applied to its earliest open one",
+        counter("asr_events_processed_total", "Valid input events processed (duplicates and late ones included)", counters::processed);
+        counter("asr_duplicate_events_total", "Events ignored as duplicates: a seen event_id, or a second outcome", counters::duplicates);
+        counter("asr_late_records_total", "Events that arrived after their agent's bucket closed, applied to its earliest open one",
                 counters::late);
-        counter(registry, "asr_timed_out_tasks_total", "Tasks settled as TIMED_OUT", counters::timedOut);
-        counter(registry, "asr_metrics_records_total", "Agent window metrics records written", counters::metricsEmitted);
-        counter(registry, "asr_band_transitions_written_total", "Band transitions written", counters::transitionsEmitted);
-        counter(registry, "asr_fleet_contributions_dropped_total", "Agents' windows that reached the fleet roll-up after their fleet"
+        counter("asr_timed_out_tasks_total", "Tasks settled as TIMED_OUT", counters::timedOut);
+        counter("asr_metrics_records_total", "Agent window metrics records written", counters::metricsEmitted);
+        counter("asr_band_transitions_written_total", "Band transitions written", counters::transitionsEmitted);
+        counter("asr_fleet_contributions_dropped_total", "Agents' windows that reached the fleet roll-up after their fleet"
                 + " window was forgotten (older than the longest view plus asr.fleet.max-wait): in no fleet row",
                 counters::fleetContributionsDropped);
-        counter(registry, "asr_saturated_sums_total", "Times a figure's sum reached the range of a 64-bit integer and was held there"
+        counter("asr_saturated_sums_total", "Times a figure's sum reached the range of a 64-bit integer and was held there"
                 + " instead of overflowing (thousands of billion-unit events in one window)", counters::saturated);
-        try {
-            server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve the streams /metrics on port " + port + ": " + e.getMessage()
-                    + ". Choose another asr.streams.metrics-port (or -1 for none)", e);
-        }
+        this.streams = kafkaStreams;
+        this.service = running;
     }
 
-    private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {
+    private void counter(String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
     }
 
+    /** Why the topology does not process now, or null. */
+    String notReadyBecause() {
+        String unreachable = reach == null ? null : reach.problem();
+        KafkaStreams running = streams;
+        if (running == null) {
+            return unreachable != null ? unreachable : "the topology has not started yet (checking the ASR topics)";
+        }
+        KafkaStreams.State state = running.state();
+        if (state == KafkaStreams.State.RUNNING) {
+            return unreachable;
+        }
+        Throwable failure = service == null ? null : service.failure();
+        if (failure != null) {
+            return "Kafka Streams stopped on an error: " + failure.getMessage();
+        }
+        String why = switch (state) {
+            case REBALANCING -> "Kafka Streams is rebalancing (partitions being assigned, or state restored from the changelogs)";
+            case CREATED -> "Kafka Streams is starting";
+            default -> "Kafka Streams is " + state;
+        };
+        return unreachable == null ? why : why + "; " + unreachable;
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            switch (exchange.getRequestURI().getPath()) {
+                case "/healthz" -> reply(exchange, 200, Health.alive().toString());
+                case "/readyz" -> {
+                    String reason = notReadyBecause();
+                    reply(exchange, Health.readinessStatus(reason), Health.readiness(reason).toString());
+                }
+                default -> reply(exchange, 404, Health.problem("not found: try /metrics, /healthz or /readyz").toString());
+            }
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** {@code http://host:port}, with localhost for every interface. */
+    public String baseUrl() {
+        String shown = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
+        return "http://" + shown + ":" + server.getPort();
+    }
+
     String url() {
-        return "http://localhost:" + server.getPort() + "/metrics";
+        return baseUrl() + "/metrics";
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.asr.streams;
 
 import dev.asr.schemas.Topics;
+import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.registry.SchemaRegistryException;
 import dev.asr.streams.processor.PipelineCounters;
 import dev.asr.streams.state.BoundedRocksDbMemory;
@@ -39,10 +40,12 @@ public final class StreamsService implements AutoCloseable {
     private final boolean leaveGroupOnClose;
     private final PipelineCounters counters = new PipelineCounters();
     private final OpsEndpoint ops;
+    /** Whether {@link #close} closes {@link #ops}: not when the caller opened it before the topology. */
+    private final boolean ownsOps;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
 
-    private StreamsService(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics) {
+    private StreamsService(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics, OpsEndpoint givenOps) {
         BoundedRocksDbMemory.limit(settings.rocksDbMemoryBytes());
         Map<String, Object> config = new HashMap<>(streamsConfig);
         config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
@@ -65,7 +68,20 @@ public final class StreamsService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        this.ops = settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.metricsPort(), counters, streams);
+        this.ownsOps = givenOps == null;
+        this.ops = givenOps != null ? givenOps
+                : settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.host(), settings.metricsPort(), null);
+        if (ops != null) {
+            ops.attach(this, streams, counters);
+        }
+    }
+
+    /**
+     * The ops endpoint the settings ask for ({@code asr.streams.host}, {@code asr.streams.metrics-port}),
+     * open before the topology starts, so {@code /readyz} can say what it waits for; null for port -1.
+     */
+    public static OpsEndpoint openOps(StreamsSettings settings, Reachability reach) {
+        return settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.host(), settings.metricsPort(), reach);
     }
 
     /**
@@ -93,7 +109,12 @@ public final class StreamsService implements AutoCloseable {
 
     /** Builds the topology and starts it; {@code streamsConfig} is Kafka Streams' own (see {@link StreamsSettings#streamsConfig}). */
     public static StreamsService start(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics) {
-        StreamsService service = new StreamsService(settings, streamsConfig, topics);
+        return start(settings, streamsConfig, topics, null);
+    }
+
+    /** As {@link #start(StreamsSettings, Map, Topics)}, reporting on an ops endpoint the caller opened (and closes); null: its own. */
+    public static StreamsService start(StreamsSettings settings, Map<String, Object> streamsConfig, Topics topics, OpsEndpoint ops) {
+        StreamsService service = new StreamsService(settings, streamsConfig, topics, ops);
         service.streams.start();
         return service;
     }
@@ -142,7 +163,7 @@ public final class StreamsService implements AutoCloseable {
         // comes back) instead of after session.timeout.ms (45 s) of no processing.
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(leaveGroupOnClose
                 ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
-        if (ops != null) {
+        if (ops != null && ownsOps) {
             ops.close();
         }
     }

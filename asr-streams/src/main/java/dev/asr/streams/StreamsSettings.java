@@ -40,7 +40,9 @@ import java.util.TreeMap;
  * @param rocksDbMemoryBytes off-heap memory all RocksDB stores of the process share: block cache,
  *     index and filter blocks and memtables ({@code asr.rocksdb.memory}, 128MB)
  * @param metricsPort port of the process's own {@code /metrics} (dead letters, duplicates, late
- *     records; {@code asr.streams.metrics-port}, 9401; 0 any free port, -1 none)
+ *     records; {@code asr.streams.metrics-port}, 9401; 0 any free port, -1 none), with {@code
+ *     /healthz} and {@code /readyz} beside it
+ * @param host the address that port listens on ({@code asr.streams.host}, 0.0.0.0: every interface)
  */
 public record StreamsSettings(
         TopicNames topics,
@@ -56,7 +58,8 @@ public record StreamsSettings(
         Duration wallClockInterval,
         Duration fleetMaxWait,
         long rocksDbMemoryBytes,
-        int metricsPort) {
+        int metricsPort,
+        String host) {
 
     /** A rolling view: its name (the {@code window} label) and length. */
     public record View(String name, Duration length) {}
@@ -145,7 +148,8 @@ public record StreamsSettings(
                 SettingValues.duration(s, "asr.wall-clock.interval", "10s"),
                 SettingValues.duration(s, "asr.fleet.max-wait", "10m"),
                 SettingValues.bytes(s, "asr.rocksdb.memory", "128MB"),
-                (int) SettingValues.number(s, "asr.streams.metrics-port", 9401));
+                (int) SettingValues.number(s, "asr.streams.metrics-port", 9401),
+                s.getOrDefault("asr.streams.host", "0.0.0.0").trim());
     }
 
     /** The Kafka Streams config: our defaults, overridden by every non-ASR key in {@code settings}. */

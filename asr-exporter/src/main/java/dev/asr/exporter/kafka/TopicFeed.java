@@ -4,6 +4,7 @@ import dev.asr.event.AgentWindowMetrics;
 import dev.asr.event.BandTransition;
 import dev.asr.exporter.state.FleetState;
 import dev.asr.schemas.Topics;
+import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.serde.BadRecordException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,12 +163,7 @@ public final class TopicFeed implements AutoCloseable {
 
     /** What went wrong, with the address and the likely fix. */
     private String cause(RuntimeException e) {
-        String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        if (e instanceof org.apache.kafka.common.errors.TimeoutException) {
-            return "cannot reach Kafka at " + bootstrap + " (" + what + "): check bootstrap.servers and that the brokers are up;"
-                    + " retrying with backoff";
-        }
-        return "reading from Kafka at " + bootstrap + " failed (" + what + "); retrying with backoff";
+        return Reachability.describeKafkaFailure(bootstrap, e) + "; retrying with backoff";
     }
 
     /** Assigns every partition of both topics, waiting for them to exist; returns the end offsets at start. */
@@ -200,7 +196,7 @@ public final class TopicFeed implements AutoCloseable {
 
     private List<TopicPartition> partitions(String topic) {
         while (running.get()) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Reachability.PROBE_TIMEOUT);
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             }

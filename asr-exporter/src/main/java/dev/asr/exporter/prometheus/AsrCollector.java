@@ -12,9 +12,12 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -127,12 +130,25 @@ public final class AsrCollector implements MultiCollector {
         out.metricSnapshot(band.build()).metricSnapshot(spend.build()).metricSnapshot(autonomous.build()).metricSnapshot(value.build());
     }
 
+    /**
+     * The fleet families, for the {@code asr.exporter.max-agents} most recently active fleets (a fleet
+     * has a fixed number of series per family, so each family stays bounded); the band counts of a
+     * shown fleet count all its agents, shown or not.
+     */
     private void fleetSeries(MetricSnapshots.Builder out, List<FleetState.Agent> agents) {
         Map<String, int[]> byBand = new LinkedHashMap<>();
+        Map<String, Long> activity = new HashMap<>();
         for (FleetState.Agent agent : agents) {
             byBand.computeIfAbsent(agent.fleet(), f -> new int[BANDS.length])[agent.band().ordinal()]++;
+            activity.merge(agent.fleet(), agent.activeAtMs(), Math::max);
         }
+        List<FleetState.Fleet> fleetRows = state.fleets();
+        fleetRows.forEach(fleet -> activity.merge(fleet.fleet(), fleet.activeAtMs(), Math::max));
         Map<String, long[]> transitions = state.transitionCounts();
+        transitions.keySet().forEach(fleet -> activity.putIfAbsent(fleet, Long.MIN_VALUE));
+        Set<String> shown = mostActive(activity, settings.maxAgents());
+        byBand.keySet().retainAll(shown);
+        transitions.keySet().retainAll(shown);
         transitions.keySet().forEach(fleet -> byBand.computeIfAbsent(fleet, f -> new int[BANDS.length]));
         GaugeSnapshot.Builder fleetAgents = GaugeSnapshot.builder().name("asr_fleet_agents").help("Agents of the fleet in each band");
         byBand.forEach((fleet, counts) -> {
@@ -145,7 +161,10 @@ public final class AsrCollector implements MultiCollector {
 
         GaugeSnapshot.Builder fleetRatio = GaugeSnapshot.builder().name("asr_fleet_ratio")
                 .help("Autonomy-to-Spend Ratio of the fleet: its agents' autonomous spend / spend");
-        for (FleetState.Fleet fleet : state.fleets()) {
+        for (FleetState.Fleet fleet : fleetRows) {
+            if (!shown.contains(fleet.fleet())) {
+                continue;
+            }
             fleet.byWindow().forEach((window, row) -> {
                 if (row.getAsr() != null) {
                     fleetRatio.dataPoint(GaugeDataPointSnapshot.builder().value(row.getAsr())
@@ -170,6 +189,18 @@ public final class AsrCollector implements MultiCollector {
         });
         out.metricSnapshot(moves.build());
         state.markShown(transitions.keySet());
+    }
+
+    /** The {@code limit} keys of the latest activity (all when there are no more). */
+    static Set<String> mostActive(Map<String, Long> activity, int limit) {
+        if (activity.size() <= limit) {
+            return activity.keySet();
+        }
+        List<Map.Entry<String, Long>> entries = new ArrayList<>(activity.entrySet());
+        entries.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        Set<String> kept = new HashSet<>();
+        entries.subList(0, limit).forEach(e -> kept.add(e.getKey()));
+        return kept;
     }
 
     /** The names this collector reports, for the registry. */

@@ -61,6 +61,10 @@ public final class ExporterCollector implements MultiCollector {
         out.metricSnapshot(gauge("asr_exporter_agents", "Agents with an event within the agent TTL", known));
         out.metricSnapshot(gauge("asr_exporter_agents_dropped", "Agents left out of the per-agent series by asr.exporter.max-agents"
                 + " (the least recently active)", dropped));
+        int fleets = state.fleetCount();
+        out.metricSnapshot(gauge("asr_exporter_fleets", "Fleets with an agent or a fleet row within the agent TTL", fleets));
+        out.metricSnapshot(gauge("asr_exporter_fleets_dropped", "Fleets left out of the fleet series by asr.exporter.max-agents"
+                + " (the least recently active)", Math.max(0, fleets - settings.maxAgents())));
         out.metricSnapshot(InfoSnapshot.builder().name("asr_exporter").help("The exporter's version and the deployment's currency")
                 .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
                         .labels(Labels.of("currency", settings.currency(), "version", version)).build()).build());
@@ -75,6 +79,7 @@ public final class ExporterCollector implements MultiCollector {
     public List<String> getPrometheusNames() {
         return List.of("asr_exporter_up", "asr_exporter_last_record_timestamp_seconds", "asr_exporter_records",
                 "asr_exporter_consumer_lag_records", "asr_exporter_unreadable_records", "asr_exporter_agents", "asr_exporter_agents_dropped",
+                "asr_exporter_fleets", "asr_exporter_fleets_dropped",
                 "asr_exporter");
     }
 }

@@ -2,6 +2,7 @@ package dev.asr.exporter.prometheus;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.asr.schemas.ops.Health;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -166,7 +167,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 exchange.getResponseBody().write(part);
             }
         } catch (RuntimeException e) {
-            reply(exchange, 500, "cannot build /metrics: " + e.getMessage() + "\n");
+            reply(exchange, 500, Health.problem("cannot build /metrics: " + e.getMessage()).toString());
         }
     }
 
@@ -326,22 +327,19 @@ public final class MetricsEndpoint implements AutoCloseable {
     private void other(HttpExchange exchange) throws IOException {
         try (exchange) {
             switch (exchange.getRequestURI().getPath()) {
-                case "/healthz" -> reply(exchange, 200, "ok\n");
+                case "/healthz" -> reply(exchange, 200, Health.alive().toString());
                 case "/readyz" -> {
-                    if (ready.getAsBoolean()) {
-                        reply(exchange, 200, "ready\n");
-                    } else {
-                        reply(exchange, 503, "not ready: " + notReadyBecause.get() + "\n");
-                    }
+                    String reason = ready.getAsBoolean() ? null : notReadyBecause.get();
+                    reply(exchange, Health.readinessStatus(reason), Health.readiness(reason).toString());
                 }
-                default -> reply(exchange, 404, "not found: try /metrics, /healthz or /readyz\n");
+                default -> reply(exchange, 404, Health.problem("not found: try /metrics, /healthz or /readyz").toString());
             }
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

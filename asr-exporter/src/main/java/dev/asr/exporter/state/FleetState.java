@@ -235,6 +235,11 @@ public final class FleetState {
         return agents.size();
     }
 
+    /** Fleets known: of an agent's or a fleet's rows, until they expire. */
+    public int fleetCount() {
+        return transitions.size();
+    }
+
     public List<Fleet> fleets() {
         return new ArrayList<>(fleets.values());
     }

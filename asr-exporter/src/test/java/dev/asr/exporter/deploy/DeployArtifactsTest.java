@@ -116,6 +116,17 @@ class DeployArtifactsTest {
                 }
             }
         }
+        try (var parser = YAML.getFactory().createParser(DEPLOY.resolve("kubernetes/asr.yaml").toFile())) {
+            List<String> probed = new java.util.ArrayList<>();
+            for (JsonNode document : YAML.readValues(parser, JsonNode.class).readAll()) {
+                for (JsonNode container : document.at("/spec/template/spec/containers")) {
+                    assertThat(container.at("/livenessProbe/httpGet/path").asText()).as("%s liveness", container.path("name")).isEqualTo("/healthz");
+                    assertThat(container.at("/readinessProbe/httpGet/path").asText()).as("%s readiness", container.path("name")).isEqualTo("/readyz");
+                    probed.add(container.path("name").asText());
+                }
+            }
+            assertThat(probed).containsExactlyInAnyOrder("streams", "exporter", "ingest");
+        }
         JsonNode compose = YAML.readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
         assertThat(compose.get("services").fieldNames()).toIterable()
                 .contains("kafka", "schema-registry", "asr-ingest", "asr-streams", "asr-exporter", "prometheus", "grafana");
@@ -131,7 +142,7 @@ class DeployArtifactsTest {
             }
         });
         assertThat(compose.at("/services/asr-exporter/healthcheck/test").toString()).contains("/readyz", "9400");
-        assertThat(compose.at("/services/asr-ingest/healthcheck/test").toString()).contains("/healthz", "8080");
-        assertThat(compose.at("/services/asr-streams/healthcheck/test").toString()).contains("/-/healthy", "9401");
+        assertThat(compose.at("/services/asr-ingest/healthcheck/test").toString()).contains("/readyz", "8080");
+        assertThat(compose.at("/services/asr-streams/healthcheck/test").toString()).contains("/readyz", "9401");
     }
 }

@@ -166,6 +166,33 @@ class AsrCollectorTest {
     }
 
     @Test
+    void fiftyThousandAgentsInFiveThousandFleetsKeepEveryFleetFamilyWithinTheCap() throws Exception {
+        FleetState state = new FleetState("1h", "1m", java.util.Set.of("1h"));
+        long now = System.currentTimeMillis();
+        for (int fleet = 0; fleet < 5_000; fleet++) {
+            Instant active = Instant.ofEpochMilli(now - fleet * 10L);
+            for (int agent = 0; agent < 10; agent++) {
+                state.onMetrics(activeAt(row("bot-" + agent, "fleet-" + fleet, "1h", END, Band.ASSISTED, 10, 5), active), now, false);
+            }
+            state.onMetrics(activeAt(row(null, "fleet-" + fleet, "1h", END, Band.ASSISTED, 100, 50), active), now, false);
+            state.onTransition(transition("bot-0", "fleet-" + fleet, Band.UNRATED, Band.ASSISTED, END));
+        }
+        String text = scrape(Map.of("asr.exporter.max-agents", "1000"), state);
+        assertThat(series(text, "asr_fleet_agents{")).isEqualTo(1000 * Band.values().length);
+        assertThat(series(text, "asr_fleet_ratio{")).isEqualTo(1000);
+        assertThat(series(text, "asr_band_transitions_total{")).isEqualTo(1000 * Band.values().length * (Band.values().length - 1));
+        assertThat(series(text, "asr_ratio{")).isEqualTo(1000);
+        assertThat(text).contains("asr_exporter_fleets 5000.0", "asr_exporter_fleets_dropped 4000.0", "asr_exporter_agents_dropped 49000.0")
+                .as("the most recently active fleets are shown, each with all its agents counted")
+                .contains("asr_fleet_agents{band=\"assisted\",fleet=\"fleet-0\"} 10.0", "fleet=\"fleet-999\"")
+                .doesNotContain("fleet=\"fleet-1000\"");
+    }
+
+    private static long series(String text, String prefix) {
+        return text.lines().filter(line -> line.startsWith(prefix)).count();
+    }
+
+    @Test
     void aFleetWithNoLiveAgentLeavesTheFleetSeries() throws Exception {
         FleetState state = state();
         long now = System.currentTimeMillis();

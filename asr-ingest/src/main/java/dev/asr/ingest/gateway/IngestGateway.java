@@ -7,6 +7,8 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 import dev.asr.ingest.sdk.AsrClient;
 import dev.asr.ingest.sdk.BufferFullException;
+import dev.asr.schemas.ops.Health;
+import dev.asr.schemas.ops.Reachability;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -26,8 +28,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -71,13 +75,17 @@ public final class IngestGateway implements AutoCloseable {
     private final byte[] openApi;
     private final LongAdder accepted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final Reachability reach;
+    private final GatewayMetrics metrics;
 
     private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock) {
         this.settings = settings;
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
+        this.reach = new Reachability("asr ingest", settings.client().kafka(), client.registry()).start();
         this.parser = new RecordParser(settings.events(), clock, settings.client().capacity());
         this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
+        this.metrics = new GatewayMetrics(admission::underWay, client::inFlight, settings.client().capacity(), () -> reach.problem() == null);
         this.openApi = resource("/openapi.json");
         this.server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
@@ -91,6 +99,7 @@ public final class IngestGateway implements AutoCloseable {
         try {
             server.start();
         } catch (RuntimeException e) {
+            reach.close();
             client.close();
             if (tokens instanceof TokensFile file) {
                 file.close();
@@ -155,6 +164,10 @@ public final class IngestGateway implements AutoCloseable {
     private void handle(HttpServerExchange exchange) {
         try {
             String path = exchange.getRequestPath();
+            exchange.addExchangeCompleteListener((done, next) -> {
+                metrics.answered(path, done.getStatusCode());
+                next.proceed();
+            });
             boolean spend = path.equals("/v1/spend");
             if (spend || path.equals("/v1/outcomes")) {
                 post(exchange, spend);
@@ -165,13 +178,26 @@ public final class IngestGateway implements AutoCloseable {
                 exchange.getResponseSender().send(ByteBuffer.wrap(openApi));
                 return;
             }
-            if (path.equals("/healthz") || path.equals("/readyz")) {
-                reply(exchange, 200, JSON.createObjectNode().put("status", "ok").put("in_flight", client.inFlight())
-                        .put("capacity", settings.client().capacity()).put("requests", admission.underWay())
-                        .put("accepted", accepted()).put("rejected", rejected()));
+            if (path.equals("/healthz")) {
+                reply(exchange, 200, Health.alive().put("in_flight", client.inFlight()).put("capacity", settings.client().capacity())
+                        .put("requests", admission.underWay()).put("accepted", accepted()).put("rejected", rejected()));
                 return;
             }
-            reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json"));
+            if (path.equals("/readyz")) {
+                String reason = reach.problem();
+                reply(exchange, Health.readinessStatus(reason), Health.readiness(reason));
+                return;
+            }
+            if (path.equals("/metrics")) {
+                exchange.dispatch((HttpHandler) onWorker -> {
+                    GatewayMetrics.Rendered rendered = metrics.render(onWorker.getRequestHeaders().getFirst(Headers.ACCEPT));
+                    onWorker.getResponseHeaders().put(Headers.CONTENT_TYPE, rendered.contentType());
+                    onWorker.getResponseSender().send(ByteBuffer.wrap(rendered.body()));
+                });
+                return;
+            }
+            reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json, /healthz, /readyz,"
+                    + " /metrics"));
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
@@ -286,10 +312,12 @@ public final class IngestGateway implements AutoCloseable {
         List<AsrClient.Encoded> records = new ArrayList<>(parsed.records().size());
         List<RecordParser.Problem> problems = new ArrayList<>(parsed.problems());
         int rejectedHere = parsed.rejected();
+        int tooLarge = 0;
         for (int i = 0; i < parsed.records().size(); i++) {
             AsrClient.Encoded encoded = client.encode(parsed.records().get(i));
             if (encoded.size() > client.largestRecord()) {
                 rejectedHere++;
+                tooLarge++;
                 problems.add(new RecordParser.Problem(parsed.indexes().get(i), null, RECORD_TOO_LARGE, "the record is " + encoded.size()
                         + " bytes encoded; Kafka takes at most " + client.largestRecord() + " (max.request.size): make it smaller, e.g."
                         + " fewer or shorter attributes"));
@@ -298,8 +326,15 @@ public final class IngestGateway implements AutoCloseable {
             }
         }
         problems.sort(Comparator.comparingInt(RecordParser.Problem::index));
+        String path = exchange.getRequestPath();
+        Map<String, Integer> byReason = parsed.rejectedByReason();
+        if (tooLarge > 0) {
+            byReason = new HashMap<>(byReason);
+            byReason.merge(RECORD_TOO_LARGE, tooLarge, Integer::sum);
+        }
         if (records.isEmpty()) {
             rejected.add(rejectedHere);
+            metrics.rejected(path, byReason);
             reply(exchange, 400, report(0, rejectedHere, problems));
             return;
         }
@@ -323,6 +358,8 @@ public final class IngestGateway implements AutoCloseable {
         }
         accepted.add(records.size());
         rejected.add(rejectedHere);
+        metrics.accepted(path, records.size());
+        metrics.rejected(path, byReason);
         reply(exchange, 202, report(records.size(), rejectedHere, problems));
     }
 
@@ -391,6 +428,7 @@ public final class IngestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        reach.close();
         client.close();
         if (tokens instanceof TokensFile file) {
             file.close();

@@ -56,20 +56,23 @@ public final class RecordParser {
      * others (or of the body itself) and how many there were; {@code tooMany} when reading stopped
      * because the body holds more valid records than may be taken at once.
      */
-    public record Parsed(List<SpecificRecord> records, List<Integer> indexes, List<Problem> problems, int rejected, boolean tooMany) {
+    public record Parsed(List<SpecificRecord> records, List<Integer> indexes, List<Problem> problems, int rejected,
+            Map<String, Integer> rejectedByReason, boolean tooMany) {
 
         static Parsed refused(Problem problem) {
-            return new Parsed(List.of(), List.of(), List.of(problem), 1, false);
+            return new Parsed(List.of(), List.of(), List.of(problem), 1, Map.of(problem.reason(), 1), false);
         }
     }
 
-    /** Collects problems: keeps the first {@value #REPORTED_PROBLEMS}, counts all. */
+    /** Collects problems: keeps the first {@value #REPORTED_PROBLEMS}, counts all, by reason too. */
     private static final class Problems {
         final List<Problem> kept = new ArrayList<>();
+        final Map<String, Integer> byReason = new HashMap<>();
         int count;
 
         void add(Problem problem) {
             count++;
+            byReason.merge(problem.reason(), 1, Integer::sum);
             if (kept.size() < REPORTED_PROBLEMS) {
                 kept.add(problem);
             }
@@ -123,7 +126,7 @@ public final class RecordParser {
                         SpecificRecord record = spend ? spend(fields, index, problems, now) : outcome(fields, index, problems, now);
                         if (record != null) {
                             if (records.size() == maxRecords) {
-                                return new Parsed(records, indexes, problems.kept, problems.count, true);
+                                return new Parsed(records, indexes, problems.kept, problems.count, problems.byReason, true);
                             }
                             records.add(record);
                             indexes.add(index);
@@ -144,7 +147,7 @@ public final class RecordParser {
                     + "): " + shortMessage(e) + ". Nothing in it was accepted. Send a JSON object, a JSON array of objects,"
                     + " or NDJSON (one object per line)"));
         }
-        return new Parsed(records, indexes, problems.kept, problems.count, false);
+        return new Parsed(records, indexes, problems.kept, problems.count, problems.byReason, false);
     }
 
     /** A record's fields as JSON scalars (or nested objects for attributes). */

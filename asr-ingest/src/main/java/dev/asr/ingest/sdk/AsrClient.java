@@ -4,6 +4,7 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.SchemaRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -153,6 +154,11 @@ public final class AsrClient implements AutoCloseable {
      */
     public long largestRecord() {
         return largestRecord;
+    }
+
+    /** Where this client's schemas come from. */
+    public SchemaRegistry registry() {
+        return registry;
     }
 
     /** The event serialized for its topic (the registry is asked for its schema id the first time). */
@@ -309,6 +315,14 @@ public final class AsrClient implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(null);
+    }
+
+    /**
+     * Closes, waiting at most {@code timeout} (null: as long as delivery takes) for the records under
+     * way; those still unacknowledged then fail and are counted in {@link #failed()}.
+     */
+    public void close(Duration timeout) {
         Lock lock = lifecycle.writeLock();
         lock.lock();
         try {
@@ -319,8 +333,12 @@ public final class AsrClient implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        producer.flush();
-        producer.close();
+        if (timeout == null) {
+            producer.flush();
+            producer.close();
+        } else {
+            producer.close(timeout);
+        }
         registry.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.asr.ingest.simulator;
 
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
+import java.time.Duration;
 
 /** Where simulated events go: the SDK (straight to Kafka) or the HTTP gateway. */
 public interface EventSink extends AutoCloseable {
@@ -33,4 +34,9 @@ public interface EventSink extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Closes, giving up on what is still undelivered after {@code grace} (counted as failed where the sink can). */
+    default void close(Duration grace) {
+        close();
+    }
 }

@@ -4,6 +4,7 @@ import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
 import dev.asr.ingest.sdk.AsrClient;
 import dev.asr.ingest.sdk.AsrClientSettings;
+import java.time.Duration;
 
 /** Sends simulated events through the Java SDK, as an agent runtime on the JVM would. */
 public final class SdkEventSink implements EventSink {
@@ -52,5 +53,10 @@ public final class SdkEventSink implements EventSink {
     @Override
     public void close() {
         client.close();
+    }
+
+    @Override
+    public void close(Duration grace) {
+        client.close(grace);
     }
 }

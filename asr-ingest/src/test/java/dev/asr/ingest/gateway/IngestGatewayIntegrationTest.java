@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -393,6 +394,63 @@ class IngestGatewayIntegrationTest {
         assertThat(json(health).get("status").asText()).isEqualTo("ok");
         assertThat(json(health).get("in_flight").asInt()).isZero();
         assertThat(json(health).get("capacity").asInt()).isPositive();
+    }
+
+    @Test
+    void readyzSaysReadyAsJsonOnceKafkaAnswers() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> ready;
+        while ((ready = get("/readyz")).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("ready within 30 s: %s", ready.body()).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        assertThat(json(ready).get("status").asText()).isEqualTo("ready");
+    }
+
+    @Test
+    void metricsCountRequestsByEndpointAndStatusAndRecordsByOutcomeAndReason() throws Exception {
+        String before = get("/metrics").body();
+        String prefix = "metrics-" + UUID.randomUUID() + "-";
+        HttpResponse<String> mixed = post("/v1/spend", SUPPORT_TOKEN, "[" + spend(prefix + 1, "support", 10) + ","
+                + "{\"agent_id\":\"a\",\"fleet\":\"support\"}," + spend(prefix + 2, "support", -5) + "]");
+        assertThat(mixed.statusCode()).isEqualTo(202);
+        post("/v1/spend", null, "{}");
+        post("/no/such/" + UUID.randomUUID(), SUPPORT_TOKEN, "{}");
+
+        HttpResponse<String> scrape = get("/metrics");
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        String after = scrape.body();
+        assertThat(increase(before, after, "asr_ingest_requests_total", "endpoint=\"/v1/spend\"", "code=\"202\"")).isEqualTo(1);
+        assertThat(increase(before, after, "asr_ingest_requests_total", "endpoint=\"/v1/spend\"", "code=\"401\"")).isEqualTo(1);
+        assertThat(increase(before, after, "asr_ingest_requests_total", "endpoint=\"other\"", "code=\"404\""))
+                .as("an unknown path is 'other': clients cannot grow the series").isEqualTo(1);
+        assertThat(after).doesNotContain("/no/such/");
+        assertThat(increase(before, after, "asr_ingest_records_accepted_total", "endpoint=\"/v1/spend\"")).isEqualTo(1);
+        assertThat(increase(before, after, "asr_ingest_records_rejected_total", "endpoint=\"/v1/spend\"", "reason=\"missing-field\""))
+                .isEqualTo(1);
+        assertThat(increase(before, after, "asr_ingest_records_rejected_total", "endpoint=\"/v1/spend\"", "reason=\"negative-amount\""))
+                .isEqualTo(1);
+        assertThat(after).contains("asr_ingest_requests_in_flight ", "asr_ingest_buffer_records ", "asr_ingest_buffer_capacity_records ",
+                "asr_ingest_kafka_up ");
+    }
+
+    /** How much a series grew between two scrapes (0 where it was absent). */
+    private static double increase(String before, String after, String name, String... labels) {
+        return sample(after, name, labels) - sample(before, name, labels);
+    }
+
+    private static double sample(String scrape, String name, String... labels) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(name + "{") && java.util.Arrays.stream(labels).allMatch(line::contains)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

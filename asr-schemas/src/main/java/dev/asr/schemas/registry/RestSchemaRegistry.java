@@ -137,6 +137,15 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         return Optional.of(existing != null ? existing : schema);
     }
 
+    /** Lists the subjects: any answer but a refusal or a server error means the registry is there. */
+    @Override
+    public void check() {
+        Reply reply = send("GET", "/subjects", null);
+        if (reply.status >= 300) {
+            throw refusal(reply, "list its subjects");
+        }
+    }
+
     @Override
     public String describe() {
         return "Schema Registry at " + baseUrl;

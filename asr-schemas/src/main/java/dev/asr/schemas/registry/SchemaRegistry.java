@@ -27,6 +27,13 @@ public interface SchemaRegistry extends AutoCloseable {
      */
     Optional<Schema> schemaById(int id);
 
+    /**
+     * Asks the registry whether it answers; the embedded one always does.
+     *
+     * @throws SchemaRegistryException naming the registry and the fix when it does not
+     */
+    default void check() {}
+
     /** Names this registry in error messages, e.g. "Schema Registry at http://registry:8081". */
     String describe();
 

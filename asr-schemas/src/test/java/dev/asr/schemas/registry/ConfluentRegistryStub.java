@@ -29,6 +29,7 @@ import org.apache.avro.Schema;
  *   <li>{@code POST /subjects/{subject}} → 200 {@code {"subject","id","version","schema"}}; 404
  *       error_code 40401 (subject not found) or 40403 (schema not found)
  *   <li>{@code GET /schemas/ids/{id}} → 200 {@code {"schema": "..."}}; 404 error_code 40403
+ *   <li>{@code GET /subjects} → 200, a JSON array of the subject names
  * </ul>
  *
  * Served under a configurable prefix, so the same stub plays Apicurio's {@code /apis/ccompat/v7}.
@@ -93,6 +94,10 @@ final class ConfluentRegistryStub implements AutoCloseable {
             register(exchange, decode(m.group(1)), JSON.readTree(body));
         } else if (exchange.getRequestMethod().equals("POST") && (m = LOOKUP.matcher(path)).matches()) {
             lookup(exchange, decode(m.group(1)), JSON.readTree(body));
+        } else if (exchange.getRequestMethod().equals("GET") && path.equals("/subjects")) {
+            com.fasterxml.jackson.databind.node.ArrayNode subjects = JSON.createArrayNode();
+            versionsBySubject.keySet().forEach(subjects::add);
+            reply(exchange, 200, subjects.toString());
         } else if (exchange.getRequestMethod().equals("GET") && (m = BY_ID.matcher(path)).matches()) {
             String schema = schemasById.get(Integer.parseInt(m.group(1)));
             if (schema == null) {

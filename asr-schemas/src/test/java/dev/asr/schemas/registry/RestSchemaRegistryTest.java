@@ -125,6 +125,23 @@ class RestSchemaRegistryTest {
     }
 
     @Test
+    void checkAsksForTheSubjectsAndNamesTheRegistryWhenItIsNotThere() throws Exception {
+        String expected = "Basic " + Base64.getEncoder().encodeToString("svc:s3cret".getBytes());
+        try (ConfluentRegistryStub stub = new ConfluentRegistryStub("/apis/ccompat/v7", expected)) {
+            client(stub.url(), Optional.of("svc:s3cret"), true).check();
+            assertThat(stub.requests).containsExactly("GET /apis/ccompat/v7/subjects");
+            assertThatThrownBy(() -> client(stub.url(), Optional.empty(), true).check())
+                    .hasMessageContaining("(HTTP 401): check schema.registry.basic.auth.user.info");
+        }
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        assertThatThrownBy(() -> client("http://127.0.0.1:" + closedPort, Optional.empty(), true).check())
+                .hasMessageStartingWith("cannot reach Schema Registry at http://127.0.0.1:" + closedPort + " (GET /subjects)");
+    }
+
+    @Test
     void rejectsAUrlThatIsNotHttp() {
         assertThatThrownBy(() -> client("registry:8081", Optional.empty(), true))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,84 @@
+package dev.asr.ingest.gateway;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * The gateway's {@code /metrics}: requests by endpoint and status code, records accepted and
+ * rejected (by reason), requests under way, the send buffer, and whether Kafka answers. Every label
+ * takes values from a closed set (unknown paths are {@code other}), so no client can grow the series.
+ */
+final class GatewayMetrics {
+
+    private static final Set<String> ENDPOINTS = Set.of("/v1/spend", "/v1/outcomes", "/openapi.json", "/healthz", "/readyz", "/metrics");
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ExpositionFormats formats = ExpositionFormats.init();
+    private final Counter requests = Counter.builder().name("asr_ingest_requests_total")
+            .help("HTTP requests answered, by endpoint (other: any unknown path) and status code")
+            .labelNames("endpoint", "code").register(registry);
+    private final Counter accepted = Counter.builder().name("asr_ingest_records_accepted_total")
+            .help("Records acknowledged by Kafka and answered 202, by endpoint")
+            .labelNames("endpoint").register(registry);
+    private final Counter rejected = Counter.builder().name("asr_ingest_records_rejected_total")
+            .help("Records refused one by one in a 202 or 400 answer, by endpoint and reason (the reason of the answer's errors)")
+            .labelNames("endpoint", "reason").register(registry);
+
+    GatewayMetrics(IntSupplier requestsUnderWay, IntSupplier buffered, int capacity, BooleanSupplier kafkaAnswers) {
+        GaugeWithCallback.builder().name("asr_ingest_requests_in_flight")
+                .help("Postings admitted and not yet answered (capped by asr.ingest.max-requests)")
+                .callback(cb -> cb.call(requestsUnderWay.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("asr_ingest_buffer_records")
+                .help("Records handed to Kafka and not yet acknowledged; at asr_ingest_buffer_capacity_records postings get 429")
+                .callback(cb -> cb.call(buffered.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("asr_ingest_buffer_capacity_records")
+                .help("How many records the gateway buffers at most (asr.client.capacity)")
+                .callback(cb -> cb.call(capacity)).register(registry);
+        GaugeWithCallback.builder().name("asr_ingest_kafka_up")
+                .help("1 while Kafka and the schema registry answer the gateway's checks, 0 otherwise (see /readyz for why)")
+                .callback(cb -> cb.call(kafkaAnswers.getAsBoolean() ? 1 : 0)).register(registry);
+    }
+
+    /** The endpoint label of a request path. */
+    static String endpoint(String path) {
+        return ENDPOINTS.contains(path) ? path : "other";
+    }
+
+    void answered(String path, int status) {
+        requests.labelValues(endpoint(path), Integer.toString(status)).inc();
+    }
+
+    void accepted(String path, int records) {
+        if (records > 0) {
+            accepted.labelValues(endpoint(path)).inc(records);
+        }
+    }
+
+    void rejected(String path, Map<String, Integer> byReason) {
+        byReason.forEach((reason, count) -> rejected.labelValues(endpoint(path), reason).inc(count));
+    }
+
+    /** The exposition in the format the scraper's Accept header asks for. */
+    Rendered render(String accept) {
+        ExpositionFormatWriter writer = formats.findWriter(accept);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8 << 10);
+        try {
+            writer.write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Rendered(writer.getContentType(), out.toByteArray());
+    }
+
+    record Rendered(String contentType, byte[] body) {}
+}
