@@ -73,6 +73,72 @@ class DemoIntegrationTest {
         assertThat(Long.parseLong(secondSummary.group(1).replace(",", ""))).as("spend events through the gateway").isPositive();
     }
 
+    /**
+     * The README's recipe: a real Prometheus with the shipped {@code deploy/prometheus/demo.yml} (its
+     * ports turned into the ones this demo took, nothing else changed) scrapes all three services
+     * and loads the rules.
+     */
+    @Test
+    void theShippedPrometheusRecipeScrapesTheDemosThreeServices() throws Exception {
+        Path log = Files.createTempFile("demo", ".log");
+        Process process = demo(log, "--duration", "90s", "--progress-interval", "5s");
+        try {
+            Matcher gateway = awaitLine(process, log, GATEWAY);
+            Matcher exporter = awaitLine(process, log, Pattern.compile("Prometheus +http://localhost:(\\d+)/metrics"));
+            Matcher streams = awaitLine(process, log, Pattern.compile("its own metrics at http://localhost:(\\d+)/metrics"));
+            String shipped = Files.readString(Path.of("..", "deploy", "prometheus", "demo.yml"));
+            Path directory = data.resolve("prometheus");
+            Files.createDirectories(directory);
+            Files.copy(Path.of("..", "deploy", "prometheus", "asr-rules.yml"), directory.resolve("asr-rules.yml"));
+            Files.writeString(directory.resolve("demo.yml"), shipped.replace("localhost:9400", "localhost:" + exporter.group(1))
+                    .replace("localhost:9401", "localhost:" + streams.group(1))
+                    .replace("localhost:8080", gateway.group(1).replace("http://", "")));
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + directory.resolve("demo.yml"),
+                    "--storage.tsdb.path=" + directory.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true).redirectOutput(directory.resolve("prometheus.log").toFile()).start();
+            try {
+                String api = "http://127.0.0.1:" + port + "/api/v1/";
+                for (String query : List.of("up{job=\"asr-exporter\"} == 1", "up{job=\"asr-streams\"} == 1", "up{job=\"asr-ingest\"} == 1",
+                        "asr_streams_up == 1", "asr_ingest_kafka_up == 1", "asr_ingest_requests_total{endpoint=\"/metrics\",code=\"200\"} > 0")) {
+                    awaitQuery(api, query, prometheus, directory.resolve("prometheus.log"));
+                }
+                String rules = get(api + "rules");
+                assertThat(rules).contains("AsrFleetBandDrop", "fleet:asr_ratio:increase1h");
+            } finally {
+                prometheus.destroy();
+                prometheus.waitFor(20, TimeUnit.SECONDS);
+            }
+        } finally {
+            process.destroy();
+            process.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitQuery(String api, String query, Process prometheus, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            assertThat(prometheus.isAlive()).as("prometheus runs: %s", Files.readString(log)).isTrue();
+            try {
+                String answer = get(api + "query?query=" + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8));
+                if (!answer.contains("\"result\":[]")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // Prometheus is still starting.
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("Prometheus never answered " + query + "; log:\n" + Files.readString(log));
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private Process demo(Path log, String... flags) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", jar().toString(), "demo",
                 "--port", "0", "--streams-metrics-port", "0", "--exporter-port", "0", "--ingest-port", "0",

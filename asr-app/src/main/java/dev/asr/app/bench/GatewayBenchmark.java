@@ -71,10 +71,23 @@ public final class GatewayBenchmark {
             out.flush();
             try (IngestGateway gateway = IngestGateway.start(settings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(TOKEN), Set.of("*")))))) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newFixedThreadPool(Math.max(4, connections))).build();
+                        .executor(Executors.newFixedThreadPool(Math.max(4, connections), named(LOAD + "http"))).build();
                 URI spend = URI.create(gateway.url() + "/v1/spend");
                 throughput(http, spend, Duration.ofSeconds(3));
+                ThreadCpu before = ThreadCpu.now();
+                double brokerBefore = broker.cpuSeconds();
+                long eventsBefore = accepted.get();
                 double eventsPerSecond = throughput(http, spend, duration);
+                Map<String, Double> cpu = ThreadCpu.now().since(before, GatewayBenchmark::role);
+                double brokerCpu = broker.cpuSeconds() - brokerBefore;
+                long events = accepted.get() - eventsBefore;
+                double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum() + brokerCpu;
+                out.printf(Locale.ROOT, "  cpu in that run        %.1f s: gateway %.0f%% (%.1f µs/event), load generator %.0f%%, GC and JIT %.0f%%,"
+                                + " broker %.0f%% (of %.1f s of wall clock on %d cores)%n", total,
+                        100 * cpu.getOrDefault("gateway", 0.0) / total, cpu.getOrDefault("gateway", 0.0) * 1e6 / events,
+                        100 * cpu.getOrDefault("load", 0.0) / total, 100 * cpu.getOrDefault("other", 0.0) / total, 100 * brokerCpu / total,
+                        duration.toMillis() / 1000.0, Runtime.getRuntime().availableProcessors());
+                out.flush();
                 long peakHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 Latency latency = fixedRate(http, spend);
                 long inTopic = recordsIn(bootstrap, topics.spend().name());
@@ -92,6 +105,22 @@ public final class GatewayBenchmark {
             }
             return true;
         }
+    }
+
+    /** Threads of the load generator are named so; the HTTP client's selector is "HttpClient-...". */
+    private static final String LOAD = "bench-load-";
+
+    private static String role(String thread) {
+        return thread.startsWith(LOAD) || thread.startsWith("HttpClient") ? "load" : "gateway";
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicLong next = new AtomicLong();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + next.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     /** Every connection posts batch after batch for the duration; returns events accepted per second. */
@@ -115,7 +144,7 @@ public final class GatewayBenchmark {
                     accepted.addAndGet(batch);
                     requests.incrementAndGet();
                 }
-            }, Executors.newSingleThreadExecutor()));
+            }, Executors.newSingleThreadExecutor(named(LOAD + "loop-" + c + "-"))));
         }
         CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -139,7 +168,7 @@ public final class GatewayBenchmark {
         AtomicLong failures = new AtomicLong();
         Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>(total);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named(LOAD + "ticker-"));
         long start = System.nanoTime() + 50_000_000L;
         for (int i = 0; i < total; i++) {
             int index = i;

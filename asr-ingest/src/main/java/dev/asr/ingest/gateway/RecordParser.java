@@ -386,7 +386,7 @@ public final class RecordParser {
                     epochNumber = millis;
                     return Instant.ofEpochMilli(millis);
                 }
-                return Instant.parse(String.valueOf(value));
+                return IsoInstant.parse(String.valueOf(value));
             } catch (DateTimeParseException | ArithmeticException e) {
                 fail(field, "is '" + value + "': give an ISO-8601 instant (2026-11-26T09:00:00Z) or epoch milliseconds");
                 return Instant.ofEpochMilli(now);
