@@ -74,9 +74,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--scrapes", description = "Scrapes to time (default: ${DEFAULT-VALUE}).")
         int scrapes = 200;
 
+        @Option(names = "--fleets", description = "Fleets the agents are dealt to (default: one per 1,000 agents).")
+        Integer fleets;
+
         @Override
         public Integer call() throws Exception {
-            return new ExporterBenchmark(agents, scrapes, spec.commandLine().getOut()).run() ? 0 : 1;
+            int dealt = fleets != null ? fleets : Math.max(1, agents / 1000);
+            return new ExporterBenchmark(agents, dealt, scrapes, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 

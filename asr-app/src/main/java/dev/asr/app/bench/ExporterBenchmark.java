@@ -44,11 +44,13 @@ public final class ExporterBenchmark {
     private static final long TARGET_HEAP = 256L << 20;
 
     private final int agents;
+    private final int fleets;
     private final int scrapes;
     private final PrintWriter out;
 
-    public ExporterBenchmark(int agents, int scrapes, PrintWriter out) {
+    public ExporterBenchmark(int agents, int fleets, int scrapes, PrintWriter out) {
         this.agents = agents;
+        this.fleets = fleets;
         this.scrapes = scrapes;
         this.out = out;
     }
@@ -57,7 +59,6 @@ public final class ExporterBenchmark {
         try (ChildBroker broker = ChildBroker.start("asr-bench-exporter")) {
             String bootstrap = broker.bootstrapServers();
             Topics topics = broker.topics(TopicNames.DEFAULTS, 4);
-            int fleets = Math.max(1, agents / 1000);
             long rows = preload(bootstrap, topics, fleets);
             out.printf(Locale.ROOT, "ASR exporter benchmark: %,d agents in %d fleets, %,d metrics rows; %d cores, max heap %d MB%n",
                     agents, fleets, rows, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
