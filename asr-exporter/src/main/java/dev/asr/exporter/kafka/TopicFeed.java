@@ -5,6 +5,7 @@ import dev.asr.event.BandTransition;
 import dev.asr.exporter.state.FleetState;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.ops.Reachability;
+import dev.asr.schemas.registry.SchemaRegistryException;
 import dev.asr.schemas.serde.BadRecordException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
@@ -126,15 +128,27 @@ public final class TopicFeed implements AutoCloseable {
             while (running.get()) {
                 try {
                     Map<TopicPartition, Long> startEnds = assign();
-                    if (loggedCause != null) {
-                        log.info("The exporter reads {} and {} from {} again", topics.agentMetrics(), topics.bandTransitions(), bootstrap);
-                        loggedCause = null;
-                    }
-                    backoffMs = MIN_BACKOFF.toMillis();
                     while (running.get()) {
-                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                            take(record, startEnds);
+                        SchemaRegistryException unavailable = takeAll(consumer.poll(POLL), startEnds);
+                        if (unavailable != null) {
+                            // Rewound to the first record not taken: wait for the registry, then read on from there.
+                            String cause = "cannot decode: " + unavailable.getMessage() + "; the records wait, retrying with backoff";
+                            problem = cause;
+                            if (!cause.equals(loggedCause)) {
+                                log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
+                                loggedCause = cause;
+                            }
+                            if (stopped.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                                return;
+                            }
+                            backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
+                            continue;
                         }
+                        if (loggedCause != null) {
+                            log.info("The exporter reads {} and {} from {} again", topics.agentMetrics(), topics.bandTransitions(), bootstrap);
+                            loggedCause = null;
+                        }
+                        backoffMs = MIN_BACKOFF.toMillis();
                         lastPollMs.set(System.currentTimeMillis());
                         problem = null;
                         updateLag(startEnds);
@@ -211,8 +225,31 @@ public final class TopicFeed implements AutoCloseable {
         throw new WakeupException();
     }
 
+    /**
+     * Takes a poll's records in order. When the schema registry cannot be asked (a record's schema
+     * not cached yet), every partition of the poll is rewound to its first record not taken, so
+     * nothing is skipped while the registry is away (a re-assignment would seek transitions to
+     * their end and lose them); returns that failure, or null.
+     */
+    private SchemaRegistryException takeAll(ConsumerRecords<byte[], byte[]> polled, Map<TopicPartition, Long> startEnds) {
+        Map<TopicPartition, Long> nextToTake = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : polled) {
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            try {
+                take(record, startEnds);
+            } catch (SchemaRegistryException e) {
+                for (TopicPartition tp : polled.partitions()) {
+                    Long next = nextToTake.get(tp);
+                    consumer.seek(tp, next != null ? next : polled.records(tp).get(0).offset());
+                }
+                return e;
+            }
+            nextToTake.put(partition, record.offset() + 1);
+        }
+        return null;
+    }
+
     private void take(ConsumerRecord<byte[], byte[]> record, Map<TopicPartition, Long> startEnds) {
-        records.get(record.topic()).increment();
         Long replayEnd = startEnds.get(new TopicPartition(record.topic(), record.partition()));
         boolean replayed = replayEnd != null && record.offset() < replayEnd;
         long now = System.currentTimeMillis();
@@ -226,7 +263,9 @@ public final class TopicFeed implements AutoCloseable {
             if (!replayed) {
                 lastRecordMs.set(now);
             }
+            records.get(record.topic()).increment();
         } catch (BadRecordException e) {
+            records.get(record.topic()).increment();
             badRecords.increment();
             log.warn("Skipping a record the exporter cannot read ({}-{}@{}): {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
