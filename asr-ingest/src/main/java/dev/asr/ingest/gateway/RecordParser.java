@@ -216,7 +216,7 @@ public final class RecordParser {
     }
 
     private static final List<String> SPEND_FIELDS = List.of("event_id", "agent_id", "fleet", "task_id", "kind", "cost_micros", "currency",
-            "input_tokens", "output_tokens", "model", "tool", "occurred_at", "attributes");
+            "input_tokens", "output_tokens", "model", "tool", "occurred_at", "attributes", "authorization_id");
     private static final List<String> OUTCOME_FIELDS = List.of("event_id", "agent_id", "fleet", "task_id", "status", "value_micros",
             "human_interventions", "occurred_at", "attributes");
 
@@ -235,6 +235,7 @@ public final class RecordParser {
         event.setOutputTokens(check.amount("output_tokens", 0L));
         event.setModel(check.text("model", null));
         event.setTool(check.text("tool", null));
+        event.setAuthorizationId(check.text("authorization_id", null));
         event.setOccurredAt(check.time("occurred_at"));
         event.setAttributes(check.attributes());
         event.setEventId(check.eventIdOrNew(event.getEventId()));

@@ -397,6 +397,19 @@ class IngestGatewayIntegrationTest {
     }
 
     @Test
+    void aSpendCarriesItsAuthorizationIdToKafka() throws Exception {
+        String prefix = "authorized-" + UUID.randomUUID() + "-";
+        String record = spend(prefix + 1, "support", 700);
+        record = record.substring(0, record.length() - 1) + ",\"authorization_id\":\"au-" + prefix + "\"}";
+        assertThat(post("/v1/spend", SUPPORT_TOKEN, record).statusCode()).isEqualTo(202);
+        assertThat(post("/v1/spend", SUPPORT_TOKEN, spend(prefix + 2, "support", 700)).statusCode()).isEqualTo(202);
+        Map<String, SpendEvent> written = TopicContents.byId(mine(TopicContents.read(bootstrap, topics.spend()), prefix,
+                SpendEvent::getEventId), SpendEvent::getEventId);
+        assertThat(written.get(prefix + 1).getAuthorizationId()).isEqualTo("au-" + prefix);
+        assertThat(written.get(prefix + 2).getAuthorizationId()).isNull();
+    }
+
+    @Test
     void readyzSaysReadyAsJsonOnceKafkaAnswers() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         HttpResponse<String> ready;

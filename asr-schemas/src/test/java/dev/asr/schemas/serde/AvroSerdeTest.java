@@ -34,11 +34,18 @@ class AvroSerdeTest {
     /*
      * Golden vectors: the exact bytes of SampleEvents.spend() and .outcome() under schema id 42.
      * Computed independently with the Python avro library (python3-avro 1.11) from
-     * schema-history/<Record>/v1.avsc, and by hand: 00 magic, 0000002a id, then zigzag varints and
-     * length-prefixed UTF-8 in field order.
+     * schema-history/<Record>/v<N>.avsc (SpendEvent v2, OutcomeEvent v1), and by hand: 00 magic,
+     * 0000002a id, then zigzag varints and length-prefixed UTF-8 in field order. SpendEvent v2 ends
+     * with authorization_id's union branch: 00 for null.
      */
     static final String SPEND_GOLDEN =
+            "000000002a06652d3106612d3102660206742d3102b81706555344000000020c73656172636880a0d5edee660000";
+    /** The same spend as SpendEvent v1 wrote it: what producers of the first schema still send. */
+    static final String SPEND_GOLDEN_V1 =
             "000000002a06652d3106612d3102660206742d3102b81706555344000000020c73656172636880a0d5edee6600";
+    /** SampleEvents.spend() with authorization_id "au-1", under v2. */
+    static final String SPEND_GOLDEN_AUTHORIZED =
+            "000000002a06652d3106612d3102660206742d3102b81706555344000000020c73656172636880a0d5edee6600020861752d31";
     static final String OUTCOME_GOLDEN =
             "000000002a066f2d3106612d31026606742d31008092f40100c0c9dcedee66020c726567696f6e04657500";
 
@@ -54,6 +61,17 @@ class AvroSerdeTest {
     void encodesAKnownOutcomeEventToTheGoldenBytes() {
         AvroSerde<OutcomeEvent> serde = AvroSerde.forValues(OutcomeEvent.class, fixedId);
         assertThat(HexFormat.of().formatHex(serde.encode("asr.outcomes.v1", SampleEvents.outcome()))).isEqualTo(OUTCOME_GOLDEN);
+    }
+
+    @Test
+    void encodesAnAuthorizedSpendAndReadsTheFirstSchemasBytesAsTheSameEventWithoutOne() throws Exception {
+        SpendEvent authorized = SpendEvent.newBuilder(SampleEvents.spend()).setAuthorizationId("au-1").build();
+        assertThat(HexFormat.of().formatHex(spendSerde.encode(TOPIC, authorized))).isEqualTo(SPEND_GOLDEN_AUTHORIZED);
+        InMemorySchemaRegistry v1Registry = new InMemorySchemaRegistry(42);
+        v1Registry.register(TOPIC + "-value", new org.apache.avro.Schema.Parser().parse(
+                java.nio.file.Files.readString(java.nio.file.Path.of("schema-history", "SpendEvent", "v1.avsc"))));
+        assertThat(AvroSerde.forValues(SpendEvent.class, v1Registry).decode(TOPIC, HexFormat.of().parseHex(SPEND_GOLDEN_V1)))
+                .isEqualTo(SampleEvents.spend());
     }
 
     @Test

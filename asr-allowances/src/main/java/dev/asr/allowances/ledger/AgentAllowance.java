@@ -1,0 +1,103 @@
+package dev.asr.allowances.ledger;
+
+import dev.asr.allowances.policy.BandAllowance;
+import dev.asr.event.Band;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One agent's spending state in its current period, as pure data (every change returns a new
+ * value): its band, the period it is in, what it spent there at event time, its open holds, and
+ * the thresholds already announced this period. The decision rules ({@code decision/}) read it;
+ * spend events and band transitions move it.
+ *
+ * @param announced bits of {@link Thresholds#PERCENTS} already announced this period, and
+ *     {@link Thresholds#EXHAUSTED_BIT}
+ */
+public record AgentAllowance(String fleet, String agentId, Band band, Instant periodStart, long spentMicros, Map<String, Hold> holds,
+        int announced) {
+
+    public AgentAllowance {
+        holds = Map.copyOf(holds);
+    }
+
+    /** An agent not seen before: unrated (on probation), nothing spent, in the period holding {@code now}. */
+    public static AgentAllowance fresh(String fleet, String agentId, BandAllowance allowance, Instant now) {
+        return new AgentAllowance(fleet, agentId, Band.UNRATED, allowance.period().start(now), 0, Map.of(), 0);
+    }
+
+    public long heldMicros() {
+        long held = 0;
+        for (Hold hold : holds.values()) {
+            held += hold.amountMicros();
+        }
+        return held;
+    }
+
+    /** The state in the period holding {@code now}: a new period starts with nothing spent and nothing announced; holds carry over. */
+    public AgentAllowance at(Instant now, BandAllowance allowance) {
+        Instant start = allowance.period().start(now);
+        if (!start.isAfter(periodStart)) {
+            return this;
+        }
+        return new AgentAllowance(fleet, agentId, band, start, 0, holds, 0);
+    }
+
+    /** Without the holds that expired by {@code now}. */
+    public AgentAllowance withoutExpired(Instant now) {
+        if (holds.values().stream().noneMatch(hold -> !hold.expiresAt().isAfter(now))) {
+            return this;
+        }
+        Map<String, Hold> open = new HashMap<>(holds);
+        open.values().removeIf(hold -> !hold.expiresAt().isAfter(now));
+        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+    }
+
+    public AgentAllowance withHold(Hold hold) {
+        Map<String, Hold> open = new HashMap<>(holds);
+        open.put(hold.authorizationId(), hold);
+        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+    }
+
+    /** Without the hold of {@code authorizationId} (released early, or replaced by its spend); the same when there is none. */
+    public AgentAllowance withoutHold(String authorizationId) {
+        if (authorizationId == null || !holds.containsKey(authorizationId)) {
+            return this;
+        }
+        Map<String, Hold> open = new HashMap<>(holds);
+        open.remove(authorizationId);
+        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+    }
+
+    /**
+     * A spend event: it replaces its authorization's hold (when it carries one) and counts in the
+     * period its {@code occurredAt} falls in, when that is the current one (spend of an earlier
+     * period is history; the period it is in is moved to first by {@link #at}).
+     */
+    public AgentAllowance withSpend(long amountMicros, Instant occurredAt, String authorizationId, BandAllowance allowance) {
+        AgentAllowance released = withoutHold(authorizationId);
+        if (!allowance.period().start(occurredAt).equals(periodStart)) {
+            return released;
+        }
+        long spent = released.spentMicros + amountMicros;
+        if (spent < released.spentMicros) {
+            spent = Long.MAX_VALUE;
+        }
+        return new AgentAllowance(fleet, agentId, band, periodStart, spent, released.holds, released.announced);
+    }
+
+    /** The agent rated {@code next}: its allowance is the new band's from now on. */
+    public AgentAllowance withBand(Band next) {
+        return next == band ? this : new AgentAllowance(fleet, agentId, next, periodStart, spentMicros, holds, announced);
+    }
+
+    public AgentAllowance withAnnounced(int bits) {
+        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, holds, announced | bits);
+    }
+
+    /** The cash view under {@code allowance} (the band's, for this agent's fleet). */
+    public CashView view(BandAllowance allowance) {
+        return new CashView(band, periodStart, allowance.period().end(periodStart), allowance.limitMicros(), spentMicros, heldMicros());
+    }
+}
