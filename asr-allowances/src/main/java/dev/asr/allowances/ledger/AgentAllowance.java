@@ -72,19 +72,19 @@ public record AgentAllowance(String fleet, String agentId, Band band, Instant pe
 
     /**
      * A spend event: it replaces its authorization's hold (when it carries one) and counts in the
-     * period its {@code occurredAt} falls in, when that is the current one (spend of an earlier
-     * period is history; the period it is in is moved to first by {@link #at}).
+     * period its {@code occurredAt} falls in: a later period than the state's is moved to first
+     * (as {@link #at}); spend of an earlier period is history and counts nowhere now.
      */
     public AgentAllowance withSpend(long amountMicros, Instant occurredAt, String authorizationId, BandAllowance allowance) {
-        AgentAllowance released = withoutHold(authorizationId);
-        if (!allowance.period().start(occurredAt).equals(periodStart)) {
+        AgentAllowance released = at(occurredAt, allowance).withoutHold(authorizationId);
+        if (!allowance.period().start(occurredAt).equals(released.periodStart)) {
             return released;
         }
         long spent = released.spentMicros + amountMicros;
         if (spent < released.spentMicros) {
             spent = Long.MAX_VALUE;
         }
-        return new AgentAllowance(fleet, agentId, band, periodStart, spent, released.holds, released.announced);
+        return new AgentAllowance(fleet, agentId, band, released.periodStart, spent, released.holds, released.announced);
     }
 
     /** The agent rated {@code next}: its allowance is the new band's from now on. */

@@ -131,6 +131,9 @@ class DeciderTest {
         assertThat(state.withSpend(DOLLAR, Instant.parse("2026-11-30T23:59:59Z"), null, ASSISTED).spentMicros())
                 .as("yesterday's spend arriving late is yesterday's").isZero();
         assertThat(state.withSpend(DOLLAR, NOON, null, ASSISTED).spentMicros()).isEqualTo(DOLLAR);
+        AgentAllowance tomorrow = spent(150 * DOLLAR).withSpend(DOLLAR, Instant.parse("2026-12-02T00:00:01Z"), null, ASSISTED);
+        assertThat(tomorrow.periodStart()).as("the first spend of a new day starts it").isEqualTo(Instant.parse("2026-12-02T00:00:00Z"));
+        assertThat(tomorrow.spentMicros()).isEqualTo(DOLLAR);
         assertThat(state.withSpend(Long.MAX_VALUE, NOON, null, ASSISTED).withSpend(DOLLAR, NOON, null, ASSISTED).spentMicros())
                 .as("saturates instead of wrapping").isEqualTo(Long.MAX_VALUE);
     }

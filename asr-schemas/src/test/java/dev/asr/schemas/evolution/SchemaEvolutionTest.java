@@ -3,6 +3,7 @@ package dev.asr.schemas.evolution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.AuthorizationDecision;
 import dev.asr.event.BandTransition;
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
@@ -48,7 +49,8 @@ class SchemaEvolutionTest {
                 Arguments.of(SpendEvent.class, Compatibility.BACKWARD),
                 Arguments.of(OutcomeEvent.class, Compatibility.BACKWARD),
                 Arguments.of(AgentWindowMetrics.class, Compatibility.FULL),
-                Arguments.of(BandTransition.class, Compatibility.FULL));
+                Arguments.of(BandTransition.class, Compatibility.FULL),
+                Arguments.of(AuthorizationDecision.class, Compatibility.FULL));
     }
 
     @Test

@@ -1,0 +1,436 @@
+package dev.asr.allowances.service;
+
+import dev.asr.allowances.decision.AuthorizationRequest;
+import dev.asr.allowances.decision.Decider;
+import dev.asr.allowances.decision.Decision;
+import dev.asr.allowances.decision.Outcome;
+import dev.asr.allowances.decision.Reason;
+import dev.asr.allowances.ledger.AgentAllowance;
+import dev.asr.allowances.ledger.CashView;
+import dev.asr.allowances.ledger.Hold;
+import dev.asr.allowances.policy.BandAllowance;
+import dev.asr.event.AuthorizationDecision;
+import dev.asr.event.BandTransition;
+import dev.asr.event.SpendEvent;
+import dev.asr.event.SpendKind;
+import dev.asr.event.Verdict;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.serde.AvroSerde;
+import dev.asr.schemas.serde.BadRecordException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides spend requests at request speed (SPEC §9), one process owning every agent: each agent's
+ * requests are decided one after another ({@link Decider}, under the agent's lock), and each
+ * decision is written to the decisions topic (acks=all) before it is answered or applied. On
+ * start it restores every agent from the topics: its holds and recent decisions from the
+ * decisions topic, its band from the band transitions, what it spent this period from the spend
+ * topic; until then it is not ready and decides nothing. It then follows spend (a spend carrying
+ * an authorization's id replaces that hold) and band transitions as they come.
+ *
+ * <p>Retries with the same {@code authorization_id} within {@link #IDEMPOTENCY_WINDOW} get the
+ * first decision again.
+ */
+public final class AllowanceService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AllowanceService.class);
+    /** How long a decision is remembered for retries with its authorization_id. */
+    public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(1);
+    /** How far back the spend topic is read at start: the longest period, a month, and a day of slack. */
+    private static final Duration SPEND_REPLAY = Duration.ofDays(32);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Thrown while the service restores its state: decide nothing yet (503, reason not-ready). */
+    public static final class NotReadyException extends RuntimeException {
+        NotReadyException(String message) {
+            super(message);
+        }
+    }
+
+    private static final class Entry {
+        AgentAllowance state;
+        final Map<String, Outcome> decided = new LinkedHashMap<>();
+
+        Entry(AgentAllowance state) {
+            this.state = state;
+        }
+    }
+
+    private final AllowanceSettings settings;
+    private final Topics topics;
+    private final AvroSerde<AuthorizationDecision> decisions;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> follower;
+    private final Map<String, Entry> agents = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Thread thread;
+    private volatile boolean ready;
+    private volatile boolean running = true;
+    private volatile String notReadyBecause = "restoring the agents' allowances from the topics";
+
+    private AllowanceService(AllowanceSettings settings, Map<String, Object> kafka, Topics topics, SchemaRegistry registry, Clock clock) {
+        this.settings = settings;
+        this.topics = topics;
+        this.clock = clock;
+        this.decisions = AvroSerde.forValues(AuthorizationDecision.class, registry);
+        Map<String, Object> producerConfig = new HashMap<>(kafka);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "asr-allowances");
+        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+        Map<String, Object> consumerConfig = new HashMap<>(kafka);
+        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "asr-allowances-follower");
+        this.follower = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "asr-allowances");
+        thread.setDaemon(true);
+    }
+
+    /** Starts restoring in the background; {@link #ready()} says when it decides. */
+    public static AllowanceService start(AllowanceSettings settings, Map<String, Object> kafka, Topics topics, SchemaRegistry registry,
+            Clock clock) {
+        AllowanceService service = new AllowanceService(settings, kafka, topics, registry, clock);
+        service.thread.start();
+        return service;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Why it does not decide yet, or null. */
+    public String notReadyBecause() {
+        return ready ? null : notReadyBecause;
+    }
+
+    /** Waits until restored, or {@code timeout}; true when ready. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ready && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return ready;
+    }
+
+    /**
+     * The decision on a request, durable before it returns. A request without an
+     * {@code authorization_id} gets a new one (and no idempotency).
+     *
+     * @throws NotReadyException while restoring
+     * @throws IllegalStateException when the decision could not be written (nothing was decided: retry)
+     */
+    public Outcome authorize(AuthorizationRequest request) {
+        requireReady();
+        AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(UUID.randomUUID().toString(),
+                request.fleet(), request.agentId(), request.amountMicros(), request.kind(), request.taskId());
+        Entry entry = entry(withId.fleet(), withId.agentId());
+        synchronized (entry) {
+            Outcome earlier = entry.decided.get(withId.authorizationId());
+            if (earlier != null) {
+                return earlier;
+            }
+            Instant now = clock.instant();
+            BandAllowance allowance = settings.policy().of(withId.fleet(), entry.state.band());
+            Decider.Decided decided = Decider.decide(entry.state, allowance, withId, now, settings.holdTime());
+            Outcome outcome = decided.outcome();
+            write(record(withId, outcome, entry.state.band(), verdict(outcome.decision()), outcome.reason().code()));
+            entry.state = decided.state();
+            remember(entry, outcome, now);
+            return outcome;
+        }
+    }
+
+    /** Releases an ALLOW's hold before it expires; false when there is no such open hold. */
+    public boolean release(String fleet, String agentId, String authorizationId) {
+        requireReady();
+        Entry entry = entry(fleet, agentId);
+        synchronized (entry) {
+            Instant now = clock.instant();
+            BandAllowance allowance = settings.policy().of(fleet, entry.state.band());
+            AgentAllowance current = entry.state.at(now, allowance).withoutExpired(now);
+            Hold hold = current.holds().get(authorizationId);
+            if (hold == null) {
+                return false;
+            }
+            AgentAllowance released = current.withoutHold(authorizationId);
+            CashView view = released.view(allowance);
+            write(record(new AuthorizationRequest(authorizationId, fleet, agentId, hold.amountMicros(), null, null),
+                    new Outcome(authorizationId, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, now, null), current.band(), Verdict.RELEASE,
+                    "released"));
+            entry.state = released;
+            return true;
+        }
+    }
+
+    /** The agent's cash view now, when the service knows the agent. */
+    public Optional<CashView> view(String fleet, String agentId) {
+        Entry entry = agents.get(key(fleet, agentId));
+        if (entry == null) {
+            return Optional.empty();
+        }
+        synchronized (entry) {
+            Instant now = clock.instant();
+            BandAllowance allowance = settings.policy().of(fleet, entry.state.band());
+            return Optional.of(entry.state.at(now, allowance).withoutExpired(now).view(allowance));
+        }
+    }
+
+    private void requireReady() {
+        if (!ready) {
+            throw new NotReadyException(notReadyBecause);
+        }
+    }
+
+    private static Verdict verdict(Decision decision) {
+        return switch (decision) {
+            case ALLOW -> Verdict.ALLOW;
+            case REVIEW -> Verdict.REVIEW;
+            case DENY -> Verdict.DENY;
+        };
+    }
+
+    private void remember(Entry entry, Outcome outcome, Instant now) {
+        entry.decided.put(outcome.authorizationId(), outcome);
+        Instant forgetBefore = now.minus(IDEMPOTENCY_WINDOW);
+        entry.decided.values().removeIf(old -> old.decidedAt().isBefore(forgetBefore));
+    }
+
+    private AuthorizationDecision record(AuthorizationRequest request, Outcome outcome, dev.asr.event.Band band, Verdict verdict,
+            String reason) {
+        CashView view = outcome.view();
+        SpendKind kind = null;
+        if (request.kind() != null) {
+            try {
+                kind = SpendKind.valueOf(request.kind());
+            } catch (IllegalArgumentException notAKind) {
+                kind = null;
+            }
+        }
+        return AuthorizationDecision.newBuilder().setAuthorizationId(request.authorizationId()).setAgentId(request.agentId())
+                .setFleet(request.fleet()).setVerdict(verdict).setReason(reason).setBand(band).setAmountMicros(request.amountMicros())
+                .setKind(kind).setTaskId(request.taskId()).setLimitMicros(view.limitMicros()).setSpentMicros(view.spentMicros())
+                .setHeldMicros(view.heldMicros()).setPeriodStart(view.periodStart()).setPeriodEnd(view.periodEnd())
+                .setDecidedAt(outcome.decidedAt()).setHoldExpiresAt(outcome.holdExpiresAt()).build();
+    }
+
+    private void write(AuthorizationDecision record) {
+        byte[] value = decisions.encode(settings.decisionsTopic(), record);
+        try {
+            producer.send(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(), record.getAgentId(), value))
+                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the decision could not be written to " + settings.decisionsTopic() + " ("
+                    + e.getCause().getMessage() + "): nothing was decided, retry", e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not acknowledge the decision within " + SEND_TIMEOUT.toSeconds()
+                    + " s: nothing was decided, retry", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing the decision", e);
+        }
+    }
+
+    private static String key(String fleet, String agentId) {
+        return fleet + '\u001f' + agentId;
+    }
+
+    private Entry entry(String fleet, String agentId) {
+        return agents.computeIfAbsent(key(fleet, agentId), k -> new Entry(AgentAllowance.fresh(fleet, agentId,
+                settings.policy().of(fleet, dev.asr.event.Band.UNRATED), clock.instant())));
+    }
+
+    // Restoring, then following spend and transitions.
+
+    private void run() {
+        try {
+            restore();
+            ready = true;
+            log.info("Allowances restored: {} agents; deciding", agents.size());
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : follower.poll(Duration.ofMillis(200))) {
+                    follow(record);
+                }
+            }
+        } catch (WakeupException closing) {
+            // close()
+        } catch (RuntimeException e) {
+            notReadyBecause = "restoring failed: " + e.getMessage();
+            log.error("The allowance service stopped: {}", e.getMessage(), e);
+        } finally {
+            follower.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void restore() {
+        String transitions = topics.bandTransitions().name();
+        String spend = topics.spend().name();
+        List<TopicPartition> decisionPartitions = partitions(settings.decisionsTopic());
+        List<TopicPartition> transitionPartitions = partitions(transitions);
+        List<TopicPartition> spendPartitions = partitions(spend);
+        readToEnd(decisionPartitions, null, this::followDecision);
+        readToEnd(transitionPartitions, null, this::follow);
+        readToEnd(spendPartitions, clock.instant().minus(SPEND_REPLAY), this::follow);
+        List<TopicPartition> followed = new ArrayList<>(transitionPartitions);
+        followed.addAll(spendPartitions);
+        Map<TopicPartition, Long> ends = follower.endOffsets(followed);
+        follower.assign(followed);
+        ends.forEach(follower::seek);
+    }
+
+    private List<TopicPartition> partitions(String topic) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (running) {
+            List<PartitionInfo> infos = follower.partitionsFor(topic, Duration.ofSeconds(10));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            notReadyBecause = "topic " + topic + " does not exist yet: create the allowance topics (--create-topics), or check asr.topic.*";
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(notReadyBecause);
+            }
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
+        throw new WakeupException();
+    }
+
+    /** Reads {@code partitions} from {@code since} (null: the start) to their ends as of now. */
+    private void readToEnd(List<TopicPartition> partitions, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> apply) {
+        follower.assign(partitions);
+        Map<TopicPartition, Long> ends = follower.endOffsets(partitions);
+        if (since == null) {
+            follower.seekToBeginning(partitions);
+        } else {
+            Map<TopicPartition, Long> times = new HashMap<>();
+            partitions.forEach(tp -> times.put(tp, since.toEpochMilli()));
+            Map<TopicPartition, OffsetAndTimestamp> offsets = follower.offsetsForTimes(times);
+            for (TopicPartition tp : partitions) {
+                OffsetAndTimestamp at = offsets.get(tp);
+                follower.seek(tp, at == null ? ends.get(tp) : at.offset());
+            }
+        }
+        while (running && partitions.stream().anyMatch(tp -> follower.position(tp) < ends.get(tp))) {
+            for (ConsumerRecord<byte[], byte[]> record : follower.poll(Duration.ofMillis(200))) {
+                if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
+                    apply.accept(record);
+                }
+            }
+        }
+    }
+
+    private void followDecision(ConsumerRecord<byte[], byte[]> record) {
+        AuthorizationDecision decision;
+        try {
+            decision = decisions.decode(record.topic(), record.value());
+        } catch (BadRecordException e) {
+            log.warn("Skipping a decision record that cannot be read ({}-{}@{}): {}", record.topic(), record.partition(), record.offset(),
+                    e.getMessage());
+            return;
+        }
+        Entry entry = entry(decision.getFleet(), decision.getAgentId());
+        synchronized (entry) {
+            BandAllowance allowance = settings.policy().of(decision.getFleet(), entry.state.band());
+            switch (decision.getVerdict()) {
+                case ALLOW -> entry.state = entry.state.at(decision.getDecidedAt(), allowance).withHold(new Hold(
+                        decision.getAuthorizationId(), decision.getAmountMicros(), decision.getHoldExpiresAt()));
+                case RELEASE -> entry.state = entry.state.withoutHold(decision.getAuthorizationId());
+                default -> { }
+            }
+            if (decision.getVerdict() != Verdict.RELEASE && decision.getDecidedAt().isAfter(clock.instant().minus(IDEMPOTENCY_WINDOW))) {
+                CashView view = new CashView(decision.getBand(), decision.getPeriodStart(), decision.getPeriodEnd(), decision.getLimitMicros(),
+                        decision.getSpentMicros(), decision.getHeldMicros());
+                entry.decided.put(decision.getAuthorizationId(), new Outcome(decision.getAuthorizationId(), decision(decision.getVerdict()),
+                        reason(decision.getReason()), view, decision.getDecidedAt(), decision.getHoldExpiresAt()));
+            }
+        }
+    }
+
+    private static Decision decision(Verdict verdict) {
+        return switch (verdict) {
+            case ALLOW, RELEASE -> Decision.ALLOW;
+            case REVIEW -> Decision.REVIEW;
+            case DENY -> Decision.DENY;
+        };
+    }
+
+    private static Reason reason(String code) {
+        for (Reason reason : Reason.values()) {
+            if (reason.code().equals(code)) {
+                return reason;
+            }
+        }
+        return Reason.INVALID_REQUEST;
+    }
+
+    /** A spend or band transition record: applied to its agent. */
+    private void follow(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (record.topic().equals(topics.spend().name())) {
+                SpendEvent spend = topics.spend().valueSerde().deserializer().deserialize(record.topic(), record.value());
+                Entry entry = entry(spend.getFleet(), spend.getAgentId());
+                synchronized (entry) {
+                    BandAllowance allowance = settings.policy().of(spend.getFleet(), entry.state.band());
+                    entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), spend.getAuthorizationId(), allowance);
+                }
+            } else {
+                BandTransition transition = topics.bandTransitions().valueSerde().deserializer().deserialize(record.topic(), record.value());
+                Entry entry = entry(transition.getFleet(), transition.getAgentId());
+                synchronized (entry) {
+                    entry.state = entry.state.withBand(transition.getToBand());
+                }
+            }
+        } catch (BadRecordException e) {
+            log.debug("Skipping a record the allowances cannot read ({}-{}@{}): {}", record.topic(), record.partition(), record.offset(),
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        follower.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(10));
+    }
+}

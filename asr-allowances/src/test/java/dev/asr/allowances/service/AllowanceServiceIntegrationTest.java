@@ -1,0 +1,222 @@
+package dev.asr.allowances.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.asr.allowances.decision.AuthorizationRequest;
+import dev.asr.allowances.decision.Decision;
+import dev.asr.allowances.decision.Outcome;
+import dev.asr.allowances.ledger.CashView;
+import dev.asr.embedded.testing.TestKafka;
+import dev.asr.event.AuthorizationDecision;
+import dev.asr.event.Band;
+import dev.asr.event.BandTransition;
+import dev.asr.event.Direction;
+import dev.asr.event.SpendEvent;
+import dev.asr.event.SpendKind;
+import dev.asr.event.Verdict;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
+import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.serde.AvroSerde;
+import dev.asr.schemas.testing.TestTopics;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The allowance service on a real broker: concurrent requests for one agent never allow more than
+ * remained (checked against the decisions topic), retries get the first decision, a new process
+ * restores spent and held exactly from the topics, and a band transition changes the limit.
+ */
+class AllowanceServiceIntegrationTest {
+
+    private static final long DOLLAR = 1_000_000;
+    /** UNRATED: $100 a day, at most $10 at once, no review below it. */
+    private static final Map<String, String> POLICY = Map.of("asr.allowance.unrated.limit", "100", "asr.allowance.unrated.max-spend", "10",
+            "asr.allowance.unrated.review-above", "10");
+
+    private Path directory;
+    private String bootstrap;
+    private TopicNames names;
+    private Topics topics;
+    private SchemaRegistry registry;
+    private AllowanceSettings settings;
+
+    @BeforeEach
+    void topics() throws Exception {
+        directory = TestKafka.temporaryDirectory("asr-allowances-");
+        bootstrap = TestKafka.bootstrapServers();
+        names = TestTopics.fresh();
+        registry = new EmbeddedSchemaRegistry(directory.resolve("schemas"));
+        topics = TestTopics.create(bootstrap, names, registry, 3);
+        Map<String, String> given = new HashMap<>(POLICY);
+        given.put("asr.topic.decisions", "decisions-" + names.spend());
+        settings = AllowanceSettings.from(given);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(settings.decisionsTopic(), 3, (short) 1))).all().get();
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        TestKafka.deleteRecursively(directory);
+    }
+
+    private AllowanceService start() throws InterruptedException {
+        AllowanceService service = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap), topics, registry, Clock.systemUTC());
+        assertThat(service.awaitReady(Duration.ofSeconds(60))).as("restored: %s", service.notReadyBecause()).isTrue();
+        return service;
+    }
+
+    private record Asked(long amountMicros, Outcome outcome) {}
+
+    @Test
+    void sixteenThreadsAskingForOneAgentNeverGetMoreThanTheLimitAndTheTopicSaysSo() throws Exception {
+        List<Asked> outcomes = new CopyOnWriteArrayList<>();
+        try (AllowanceService service = start()) {
+            ExecutorService threads = Executors.newFixedThreadPool(16);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int thread = t;
+                done.add(threads.submit(() -> {
+                    Random random = new Random(thread);
+                    for (int i = 0; i < 25; i++) {
+                        long amount = random.nextLong(1, 10 * DOLLAR);
+                        outcomes.add(new Asked(amount, service.authorize(new AuthorizationRequest("t" + thread + "-" + i, "f", "bot-1",
+                                amount, "TRANSACTION", null))));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+            threads.shutdown();
+            long allowed = outcomes.stream().filter(asked -> asked.outcome().decision() == Decision.ALLOW)
+                    .mapToLong(Asked::amountMicros).sum();
+            assertThat(outcomes).hasSize(400);
+            assertThat(allowed).isLessThanOrEqualTo(100 * DOLLAR).isGreaterThan(80 * DOLLAR);
+            assertThat(service.view("f", "bot-1").orElseThrow().heldMicros()).isEqualTo(allowed);
+
+            Outcome first = outcomes.stream().map(Asked::outcome).filter(o -> o.authorizationId().equals("t3-4")).findFirst().orElseThrow();
+            assertThat(service.authorize(new AuthorizationRequest("t3-4", "f", "bot-1", 1, "TRANSACTION", null)))
+                    .as("a retry gets the first decision, whatever it asks").isEqualTo(first);
+        }
+        List<AuthorizationDecision> written = decisionsWritten();
+        assertThat(written).as("one record per decision, none for the retry").hasSize(400);
+        assertThat(written.stream().filter(d -> d.getVerdict() == Verdict.ALLOW).mapToLong(AuthorizationDecision::getAmountMicros).sum())
+                .isLessThanOrEqualTo(100 * DOLLAR);
+    }
+
+    @Test
+    void aNewProcessRestoresSpentAndHeldFromTheTopicsAndABandTransitionChangesTheLimit() throws Exception {
+        CashView before;
+        try (AllowanceService service = start()) {
+            Outcome a = service.authorize(new AuthorizationRequest("a", "f", "bot-2", 10 * DOLLAR, "TRANSACTION", null));
+            Outcome b = service.authorize(new AuthorizationRequest("b", "f", "bot-2", 7 * DOLLAR, "TRANSACTION", null));
+            service.authorize(new AuthorizationRequest("c", "f", "bot-2", 5 * DOLLAR, "TRANSACTION", null));
+            assertThat(List.of(a.decision(), b.decision())).containsOnly(Decision.ALLOW);
+            assertThat(service.release("f", "bot-2", "c")).isTrue();
+            // The spend of "a" ($9.50) and an unauthorized $3 of inference arrive.
+            send(spend("bot-2", "s-1", 9_500_000, "a"), spend("bot-2", "s-2", 3 * DOLLAR, null));
+            await(() -> service.view("f", "bot-2").orElseThrow().spentMicros() == 12_500_000, "both spends counted");
+            before = service.view("f", "bot-2").orElseThrow();
+            assertThat(before.heldMicros()).as("only b's hold is open").isEqualTo(7 * DOLLAR);
+            assertThat(before.remainingMicros()).isEqualTo(100 * DOLLAR - 12_500_000 - 7 * DOLLAR);
+        }
+        try (AllowanceService restored = start()) {
+            CashView after = restored.view("f", "bot-2").orElseThrow();
+            assertThat(after.spentMicros()).isEqualTo(before.spentMicros());
+            assertThat(after.heldMicros()).isEqualTo(before.heldMicros());
+            assertThat(restored.authorize(new AuthorizationRequest("b", "f", "bot-2", 1, "TRANSACTION", null)).view().heldMicros())
+                    .as("the decision on b is remembered across the restart").isEqualTo(7 * DOLLAR + 10 * DOLLAR);
+
+            sendTransition("bot-2", Band.UNRATED, Band.SELF_DIRECTED);
+            long selfDirected = settings.policy().of("f", Band.SELF_DIRECTED).limitMicros();
+            await(() -> restored.view("f", "bot-2").orElseThrow().limitMicros() == selfDirected, "the self-directed limit applies");
+            assertThat(restored.view("f", "bot-2").orElseThrow().band()).isEqualTo(Band.SELF_DIRECTED);
+        }
+    }
+
+    private List<AuthorizationDecision> decisionsWritten() {
+        AvroSerde<AuthorizationDecision> serde = AvroSerde.forValues(AuthorizationDecision.class, registry);
+        List<AuthorizationDecision> all = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(settings.decisionsTopic()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    all.add(serde.decode(record.topic(), record.value()));
+                }
+            }
+        }
+        return all;
+    }
+
+    private static SpendEvent spend(String agent, String eventId, long micros, String authorizationId) {
+        return SpendEvent.newBuilder().setEventId(eventId).setAgentId(agent).setFleet("f").setKind(SpendKind.TRANSACTION)
+                .setCostMicros(micros).setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setAuthorizationId(authorizationId).build();
+    }
+
+    private void send(SpendEvent... events) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            for (SpendEvent event : events) {
+                producer.send(new ProducerRecord<>(names.spend(), event.getAgentId(),
+                        topics.spend().valueSerde().serializer().serialize(names.spend(), event))).get();
+            }
+        }
+    }
+
+    private void sendTransition(String agent, Band from, Band to) throws Exception {
+        Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        BandTransition move = BandTransition.newBuilder().setTransitionId(agent + "@" + end.toEpochMilli()).setAgentId(agent).setFleet("f")
+                .setFromBand(from).setToBand(to).setDirection(Direction.RATED).setAsr(0.7).setSettledTasks(9).setSpendMicros(10)
+                .setAutonomousSpendMicros(7).setWindow("1h").setWindowStart(end.minus(1, ChronoUnit.HOURS)).setWindowEnd(end)
+                .setOccurredAt(end).build();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(names.bandTransitions(), agent,
+                    topics.bandTransitions().valueSerde().serializer().serialize(names.bandTransitions(), move))).get();
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what + " within 60 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}
