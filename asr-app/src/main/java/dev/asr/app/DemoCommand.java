@@ -1,5 +1,8 @@
 package dev.asr.app;
 
+import dev.asr.allowances.service.AllowanceService;
+import dev.asr.allowances.service.AllowanceSettings;
+import dev.asr.allowances.service.DecisionsTopic;
 import dev.asr.embedded.EmbeddedKafkaBroker;
 import dev.asr.embedded.EmbeddedKafkaSettings;
 import dev.asr.exporter.ExporterService;
@@ -25,6 +28,7 @@ import dev.asr.streams.StreamsSettings;
 import dev.asr.streams.processor.PipelineCounters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -113,6 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("ASR demo: starting an in-process Kafka broker...");
         out.flush();
 
+        AllowanceSettings allowanceSettings = AllowanceSettings.from(Map.of());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaSettings(data, "localhost", port, 0));
              SchemaRegistry registry = RegistrySettings.embedded(data.resolve("schemas")).open()) {
             Topics topics = Topics.create(TopicNames.DEFAULTS, registry);
@@ -120,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
             String resumed;
             try (Admin admin = Admin.create(clientConfig)) {
                 List<String> created = new TopicProvisioner(admin).ensure(topics, partitions, (short) 1);
+                DecisionsTopic.ensure(admin, allowanceSettings, partitions, (short) 1);
                 resumed = created.isEmpty() ? resumeNote(admin, topics) : "new data directory";
             }
             StreamsSettings streamsSettings = StreamsSettings.from(Map.of(
@@ -138,7 +144,9 @@ final class DemoCommand implements Callable<Integer> {
             try (BandWatcher bands = new BandWatcher(broker.bootstrapServers(), topics, out, start);
                  StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics);
                  ExporterService exporter = ExporterService.start(exporterSettings, clientConfig, topics);
-                 IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(token), Set.of("*")))))) {
+                 AllowanceService allowances = AllowanceService.start(allowanceSettings, clientConfig, topics, registry, Clock.systemUTC());
+                 IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(token), Set.of("*")))),
+                         allowances)) {
                 out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
                 out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
                 out.printf("  Topics           %s%n", topics.all().stream().map(Topic::name).collect(Collectors.joining(", ")));
@@ -146,6 +154,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("  Prometheus       %s (ASR per agent and fleet)%n", exporter.url());
                 out.printf("  Ingest gateway   %s/v1/spend and /v1/outcomes, bearer token %s (OpenAPI at %s/openapi.json)%n",
                         gateway.url(), token, gateway.url());
+                out.printf("  Allowances       %s/v1/authorize, decisions in %s%n", gateway.url(), allowanceSettings.decisionsTopic());
                 out.printf("  Fleet            %d agents (%s)%s, %.0f events/s, seed %d, via the %s%n", fleetSettings.agents(),
                         Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
                         fleetSettings.drifts() ? " + 3 drifting over " + Durations.format(fleetSettings.driftPeriod()) : "",

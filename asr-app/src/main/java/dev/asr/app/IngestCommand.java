@@ -1,5 +1,8 @@
 package dev.asr.app;
 
+import dev.asr.allowances.service.AllowanceService;
+import dev.asr.allowances.service.AllowanceSettings;
+import dev.asr.allowances.service.DecisionsTopic;
 import dev.asr.ingest.gateway.GatewaySettings;
 import dev.asr.ingest.gateway.IngestGateway;
 import dev.asr.ingest.gateway.Tokens;
@@ -14,10 +17,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,15 +82,24 @@ final class IngestCommand implements Callable<Integer> {
         Map<String, String> settings = cluster.settings(flags);
         Map<String, Object> clientConfig = SettingsLoader.kafkaClientConfig(settings);
         GatewaySettings gatewaySettings = GatewaySettings.from(settings);
+        AllowanceSettings allowanceSettings = AllowanceSettings.from(allowanceKeys(settings));
         Lifetime lifetime = new Lifetime();
-        try {
-            try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
-                cluster.provisionTopics(clientConfig, Topics.create(TopicNames.from(settings), registry), false);
+        try (SchemaRegistry registry = RegistrySettings.from(settings).open()) {
+            Topics topics = Topics.create(TopicNames.from(settings), registry);
+            cluster.provisionTopics(clientConfig, topics, false);
+            if (cluster.createTopicsPartitions != null) {
+                try (Admin admin = Admin.create(clientConfig)) {
+                    int brokers = admin.describeCluster().nodes().get().size();
+                    DecisionsTopic.ensure(admin, allowanceSettings, cluster.createTopicsPartitions, (short) Math.min(3, brokers));
+                }
             }
-            try (IngestGateway gateway = IngestGateway.start(gatewaySettings)) {
+            try (AllowanceService allowances = AllowanceService.start(allowanceSettings, clientConfig, topics, registry, Clock.systemUTC());
+                 IngestGateway gateway = IngestGateway.start(gatewaySettings, allowances)) {
                 out.printf("ASR ingest gateway: %s/v1/spend -> %s, %s/v1/outcomes -> %s (OpenAPI at /openapi.json; tokens from %s)%n",
                         gateway.url(), gatewaySettings.client().topics().spend(), gateway.url(), gatewaySettings.client().topics().outcomes(),
                         gatewaySettings.tokensFile().toAbsolutePath());
+                out.printf("  POST %s/v1/authorize: spending decisions by band (decisions in %s)%n", gateway.url(),
+                        allowanceSettings.decisionsTopic());
                 out.flush();
                 lifetime.await(null);
             }
@@ -93,6 +107,17 @@ final class IngestCommand implements Callable<Integer> {
         } finally {
             lifetime.shutDown();
         }
+    }
+
+    /** The allowance keys (asr.allowance.*, asr.topic.decisions): the policy refuses keys it does not know. */
+    private static Map<String, String> allowanceKeys(Map<String, String> settings) {
+        Map<String, String> keys = new HashMap<>();
+        settings.forEach((key, value) -> {
+            if (key.startsWith("asr.allowance.") || key.equals("asr.topic.decisions")) {
+                keys.put(key, value);
+            }
+        });
+        return keys;
     }
 
     private static String fleets(String list) {

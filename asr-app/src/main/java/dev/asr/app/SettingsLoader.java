@@ -66,7 +66,16 @@ final class SettingsLoader {
             "asr.ingest.threads",
             "asr.client.capacity",
             "asr.client.when-full",
-            "asr.client.block-timeout");
+            "asr.client.block-timeout",
+            "asr.streams.host",
+            "asr.exporter.host",
+            "asr.exporter.threads",
+            "asr.ingest.host",
+            "asr.ingest.max-requests",
+            "asr.ingest.max-requests-per-token",
+            "asr.ingest.body-timeout",
+            "asr.allowance.hold-time",
+            "asr.topic.decisions");
 
     private static final String KAFKA_PREFIX = "ASR_KAFKA_";
 

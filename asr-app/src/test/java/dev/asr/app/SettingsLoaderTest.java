@@ -69,4 +69,17 @@ class SettingsLoaderTest {
             assertThat(readme).as("the README's settings table").contains("| `" + key + "` | `" + SettingsLoader.environmentName(key) + "` |");
         }
     }
+
+    @Test
+    void everyEnvironmentVariableTheReadmeDocumentsIsRead() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `([a-z][a-z0-9.-]+)` \\| `(ASR_[A-Z_]+)` \\|").matcher(readme);
+        int rows = 0;
+        while (row.find()) {
+            rows++;
+            assertThat(SettingsLoader.load(null, Map.of(row.group(2), "x"), Map.of())).as("%s sets %s", row.group(2), row.group(1))
+                    .containsEntry(row.group(1), "x");
+        }
+        assertThat(rows).as("rows of the settings table").isGreaterThanOrEqualTo(50);
+    }
 }

@@ -310,16 +310,17 @@ public final class AllowanceService implements AutoCloseable {
         ends.forEach(follower::seek);
     }
 
+    /** The topic's partitions, waiting (not ready, saying why) for as long as it does not exist or Kafka does not answer. */
     private List<TopicPartition> partitions(String topic) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (running) {
-            List<PartitionInfo> infos = follower.partitionsFor(topic, Duration.ofSeconds(10));
-            if (infos != null && !infos.isEmpty()) {
-                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            }
-            notReadyBecause = "topic " + topic + " does not exist yet: create the allowance topics (--create-topics), or check asr.topic.*";
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(notReadyBecause);
+            try {
+                List<PartitionInfo> infos = follower.partitionsFor(topic, Duration.ofSeconds(5));
+                if (infos != null && !infos.isEmpty()) {
+                    return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                }
+                notReadyBecause = "topic " + topic + " does not exist yet: create it (asr ingest --create-topics), or check asr.topic.*";
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                notReadyBecause = "no answer from Kafka about topic " + topic + " (" + e.getMessage() + ")";
             }
             try {
                 Thread.sleep(1_000);

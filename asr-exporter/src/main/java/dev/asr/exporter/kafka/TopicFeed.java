@@ -57,6 +57,8 @@ public final class TopicFeed implements AutoCloseable {
     private volatile Map<String, Long> lag = Map.of();
     private volatile String problem = "starting";
     private final String bootstrap;
+    /** How long the last metadata request could take: shorter the first time, so a missing broker is named at once. */
+    private volatile Duration metadataTimeout = Reachability.PROBE_TIMEOUT;
     /** Retries after a failure wait this long at first, doubling up to {@link #MAX_BACKOFF}. */
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -177,7 +179,7 @@ public final class TopicFeed implements AutoCloseable {
 
     /** What went wrong, with the address and the likely fix. */
     private String cause(RuntimeException e) {
-        return Reachability.describeKafkaFailure(bootstrap, e) + "; retrying with backoff";
+        return Reachability.describeKafkaFailure(bootstrap, e, metadataTimeout) + "; retrying with backoff";
     }
 
     /** Assigns every partition of both topics, waiting for them to exist; returns the end offsets at start. */
@@ -210,7 +212,8 @@ public final class TopicFeed implements AutoCloseable {
 
     private List<TopicPartition> partitions(String topic) {
         while (running.get()) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Reachability.PROBE_TIMEOUT);
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, metadataTimeout = lastPollMs.get() == 0 && problem.equals("starting")
+                    ? Reachability.FIRST_PROBE_TIMEOUT : Reachability.PROBE_TIMEOUT);
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             }

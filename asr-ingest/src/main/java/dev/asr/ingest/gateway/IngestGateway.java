@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
+import dev.asr.allowances.service.AllowanceService;
 import dev.asr.ingest.sdk.AsrClient;
 import dev.asr.ingest.sdk.BufferFullException;
 import dev.asr.schemas.ops.Health;
@@ -77,9 +78,11 @@ public final class IngestGateway implements AutoCloseable {
     private final LongAdder rejected = new LongAdder();
     private final Reachability reach;
     private final GatewayMetrics metrics;
+    private final AuthorizeEndpoint authorizations;
 
-    private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock) {
+    private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock, AllowanceService allowances) {
         this.settings = settings;
+        this.authorizations = new AuthorizeEndpoint(allowances, settings.retryAfter());
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
         this.reach = new Reachability("asr ingest", settings.client().kafka(), client.registry()).start();
@@ -121,16 +124,29 @@ public final class IngestGateway implements AutoCloseable {
 
     /** Starts with the tokens of {@code asr.ingest.tokens-file}. */
     public static IngestGateway start(GatewaySettings settings) {
+        return start(settings, (AllowanceService) null);
+    }
+
+    /**
+     * Starts with the tokens of {@code asr.ingest.tokens-file}, deciding {@code POST /v1/authorize}
+     * with {@code allowances} (null: that endpoint answers 404, allowances are not run here).
+     */
+    public static IngestGateway start(GatewaySettings settings, AllowanceService allowances) {
         if (settings.tokensFile() == null) {
             throw new IllegalArgumentException("asr.ingest.tokens-file is not set: give a file of '<sha256 hex> <fleets>' lines"
                     + " (asr ingest --new-token <fleets> makes one)");
         }
-        return new IngestGateway(settings, new TokensFile(settings.tokensFile()), Clock.systemUTC());
+        return new IngestGateway(settings, new TokensFile(settings.tokensFile()), Clock.systemUTC(), allowances);
     }
 
     /** For tests and the demo: tokens given, not read from a file. */
     public static IngestGateway start(GatewaySettings settings, Tokens tokens) {
-        return new IngestGateway(settings, () -> tokens, Clock.systemUTC());
+        return start(settings, tokens, null);
+    }
+
+    /** For tests and the demo: tokens given, and the allowance service that decides {@code POST /v1/authorize} (null: none). */
+    public static IngestGateway start(GatewaySettings settings, Tokens tokens, AllowanceService allowances) {
+        return new IngestGateway(settings, () -> tokens, Clock.systemUTC(), allowances);
     }
 
     public int port() {
@@ -170,7 +186,12 @@ public final class IngestGateway implements AutoCloseable {
             });
             boolean spend = path.equals("/v1/spend");
             if (spend || path.equals("/v1/outcomes")) {
-                post(exchange, spend);
+                post(exchange, (onWorker, grant, body) -> ingestOnWorker(onWorker, spend, grant, body));
+                return;
+            }
+            if (path.equals("/v1/authorize") || path.equals("/v1/authorize/release")) {
+                boolean release = path.endsWith("/release");
+                post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> authorizations.answer(onWorker, grant, body, release)));
                 return;
             }
             if (path.equals("/openapi.json") && exchange.getRequestMethod().equals(Methods.GET)) {
@@ -196,14 +217,20 @@ public final class IngestGateway implements AutoCloseable {
                 });
                 return;
             }
-            reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, GET /openapi.json, /healthz, /readyz,"
-                    + " /metrics"));
+            reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, POST /v1/authorize, POST"
+                    + " /v1/authorize/release, GET /openapi.json, /healthz, /readyz, /metrics"));
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
     }
 
-    private void post(HttpServerExchange exchange, boolean spend) {
+    /** What a posting's body goes to, on a worker thread, once it has arrived whole. */
+    @FunctionalInterface
+    interface BodyHandler {
+        void handle(HttpServerExchange exchange, Tokens.Grant grant, byte[] body);
+    }
+
+    private void post(HttpServerExchange exchange, BodyHandler onBody) {
         String path = exchange.getRequestPath();
         if (!exchange.getRequestMethod().equals(Methods.POST)) {
             exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
@@ -250,7 +277,7 @@ public final class IngestGateway implements AutoCloseable {
                 reply(exchange, 413, tooLarge());
             } else {
                 // As a handler, not a bare task: Undertow then answers 500 and ends the exchange on any Throwable.
-                exchange.dispatch((HttpHandler) onWorker -> ingestOnWorker(onWorker, spend, grant, body));
+                exchange.dispatch((HttpHandler) onWorker -> onBody.handle(onWorker, grant, body));
             }
         }).start();
     }
@@ -270,8 +297,12 @@ public final class IngestGateway implements AutoCloseable {
     }
 
     private void ingestOnWorker(HttpServerExchange exchange, boolean spend, Tokens.Grant grant, byte[] body) {
+        onWorker(exchange, () -> ingest(exchange, spend, grant, body));
+    }
+
+    private void onWorker(HttpServerExchange exchange, Runnable work) {
         try {
-            ingest(exchange, spend, grant, body);
+            work.run();
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
@@ -384,7 +415,7 @@ public final class IngestGateway implements AutoCloseable {
         return answer;
     }
 
-    private static ObjectNode error(String message) {
+    static ObjectNode error(String message) {
         return JSON.createObjectNode().put("error", message);
     }
 
@@ -393,7 +424,7 @@ public final class IngestGateway implements AutoCloseable {
         reply(exchange, 500, error("internal error: " + e.getClass().getSimpleName() + "; the request was not accepted, retry it"));
     }
 
-    private static void reply(HttpServerExchange exchange, int status, ObjectNode body) {
+    static void reply(HttpServerExchange exchange, int status, ObjectNode body) {
         if (exchange.isResponseStarted()) {
             return;
         }

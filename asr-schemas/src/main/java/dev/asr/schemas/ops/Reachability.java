@@ -30,8 +30,13 @@ import org.slf4j.LoggerFactory;
 public final class Reachability implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Reachability.class);
-    /** How long one question to the cluster may take: the first failure is known within this. */
+    /** How long one question to the cluster may take. */
     public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long the first question may take: shorter, so a service started before its broker says so
+     * within seconds of starting even on a busy machine (a slower first answer only logs early).
+     */
+    public static final Duration FIRST_PROBE_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration HEALTHY_PERIOD = Duration.ofSeconds(10);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -122,7 +127,7 @@ public final class Reachability implements AutoCloseable {
                     if (admin == null) {
                         admin = Admin.create(adminConfig);
                     }
-                    now = kafkaProblem(admin);
+                    now = kafkaProblem(admin, reached || logged != null ? PROBE_TIMEOUT : FIRST_PROBE_TIMEOUT);
                 } catch (KafkaException e) {
                     // Admin.create refuses bootstrap addresses that do not resolve.
                     now = "cannot use bootstrap.servers '" + bootstrap + "': " + e.getMessage() + (e.getCause() == null ? ""
@@ -164,23 +169,28 @@ public final class Reachability implements AutoCloseable {
         }
     }
 
-    private String kafkaProblem(Admin admin) throws InterruptedException {
+    private String kafkaProblem(Admin admin, Duration timeout) throws InterruptedException {
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis())).nodes()
-                    .get(PROBE_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).nodes()
+                    .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {
-            return describeKafkaFailure(bootstrap, e.getCause());
+            return describeKafkaFailure(bootstrap, e.getCause(), timeout);
         } catch (java.util.concurrent.TimeoutException e) {
-            return describeKafkaFailure(bootstrap, new TimeoutException("no answer"));
+            return describeKafkaFailure(bootstrap, new TimeoutException("no answer"), timeout);
         }
     }
 
-    /** Why Kafka at {@code bootstrap} did not answer, and what to check. */
+    /** Why Kafka at {@code bootstrap} did not answer within {@link #PROBE_TIMEOUT}, and what to check. */
     public static String describeKafkaFailure(String bootstrap, Throwable cause) {
+        return describeKafkaFailure(bootstrap, cause, PROBE_TIMEOUT);
+    }
+
+    /** Why Kafka at {@code bootstrap} did not answer within {@code timeout}, and what to check. */
+    public static String describeKafkaFailure(String bootstrap, Throwable cause, Duration timeout) {
         String what = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         if (cause instanceof TimeoutException) {
-            return "cannot reach Kafka at " + bootstrap + " (no answer within " + PROBE_TIMEOUT.toSeconds() + " s; " + what + "): check"
+            return "cannot reach Kafka at " + bootstrap + " (no answer within " + timeout.toSeconds() + " s; " + what + "): check"
                     + " bootstrap.servers (--bootstrap-servers, ASR_BOOTSTRAP_SERVERS), that the brokers are up, and that their"
                     + " advertised listeners are reachable from here";
         }

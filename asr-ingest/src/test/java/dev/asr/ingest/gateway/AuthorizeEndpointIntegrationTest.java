@@ -1,0 +1,150 @@
+package dev.asr.ingest.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asr.allowances.service.AllowanceService;
+import dev.asr.allowances.service.AllowanceSettings;
+import dev.asr.embedded.testing.TestKafka;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import dev.asr.schemas.testing.TestTopics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** {@code POST /v1/authorize} on the real gateway, with the real allowance service on a real broker. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AuthorizeEndpointIntegrationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TRADING = "tok-trading-" + UUID.randomUUID();
+    private static final String SUPPORT = "tok-support-" + UUID.randomUUID();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Path directory;
+    private SchemaRegistry registry;
+    private AllowanceService allowances;
+    private IngestGateway gateway;
+    private AllowanceService notReady;
+    private IngestGateway restoring;
+
+    @BeforeAll
+    void start() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        directory = TestKafka.temporaryDirectory("asr-authorize-it-");
+        TopicNames names = TestTopics.fresh();
+        registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
+        Topics topics = TestTopics.create(bootstrap, names, registry, 2);
+        AllowanceSettings settings = AllowanceSettings.from(Map.of("asr.topic.decisions", "decisions-" + names.spend()));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(settings.decisionsTopic(), 2, (short) 1))).all().get();
+        }
+        allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap), topics, registry, Clock.systemUTC());
+        assertThat(allowances.awaitReady(Duration.ofSeconds(60))).isTrue();
+        Tokens tokens = Tokens.of(List.of(new Tokens.Grant(Tokens.hash(TRADING), Set.of("trading")),
+                new Tokens.Grant(Tokens.hash(SUPPORT), Set.of("support"))));
+        Map<String, String> gatewaySettings = Map.of("bootstrap.servers", bootstrap, "schema.registry.url", "embedded:"
+                + directory.resolve("schemas"), "asr.ingest.port", "0", "asr.ingest.host", "127.0.0.1", "asr.topic.spend", names.spend(),
+                "asr.topic.outcomes", names.outcomes());
+        gateway = IngestGateway.start(GatewaySettings.from(gatewaySettings), tokens, allowances);
+        notReady = AllowanceService.start(AllowanceSettings.from(Map.of("asr.topic.decisions", "missing-" + names.spend())),
+                Map.of("bootstrap.servers", bootstrap), topics, registry, Clock.systemUTC());
+        restoring = IngestGateway.start(GatewaySettings.from(gatewaySettings), tokens, notReady);
+    }
+
+    @AfterAll
+    void stop() {
+        restoring.close();
+        notReady.close();
+        gateway.close();
+        allowances.close();
+        TestKafka.deleteRecursively(directory);
+    }
+
+    @Test
+    void allowsWithinTheUnratedAllowanceHoldsAndAnswersARetryTheSame() throws Exception {
+        String body = "{\"authorization_id\":\"au-1\",\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":500000,"
+                + "\"kind\":\"TRANSACTION\"}";
+        HttpResponse<String> first = post(gateway, "/v1/authorize", TRADING, body);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        JsonNode decision = JSON.readTree(first.body());
+        assertThat(decision.path("decision").asText()).isEqualTo("ALLOW");
+        assertThat(decision.path("reason").asText()).isEqualTo("within-allowance");
+        assertThat(decision.path("band").asText()).isEqualTo("UNRATED");
+        assertThat(decision.path("limit_micros").asLong()).isEqualTo(20_000_000);
+        assertThat(decision.path("held_micros").asLong()).isEqualTo(500_000);
+        assertThat(decision.path("remaining_micros").asLong()).isEqualTo(19_500_000);
+        assertThat(decision.path("hold_expires_at").asText()).isNotBlank();
+        HttpResponse<String> retry = post(gateway, "/v1/authorize", TRADING, body);
+        assertThat(JSON.readTree(retry.body())).isEqualTo(decision);
+
+        JsonNode tooBig = JSON.readTree(post(gateway, "/v1/authorize", TRADING,
+                "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":2000001}").body());
+        assertThat(tooBig.path("decision").asText()).isEqualTo("DENY");
+        assertThat(tooBig.path("reason").asText()).isEqualTo("over-max-spend");
+
+        JsonNode released = JSON.readTree(post(gateway, "/v1/authorize/release", TRADING,
+                "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"authorization_id\":\"au-1\"}").body());
+        assertThat(released.path("released").asBoolean()).isTrue();
+        assertThat(JSON.readTree(post(gateway, "/v1/authorize/release", TRADING,
+                "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"authorization_id\":\"au-1\"}").body()).path("released").asBoolean()).isFalse();
+    }
+
+    @Test
+    void aTokenForAnotherFleetIsRefusedAndBadRequestsNameTheField() throws Exception {
+        HttpResponse<String> cross = post(gateway, "/v1/authorize", SUPPORT, "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":1}");
+        assertThat(cross.statusCode()).isEqualTo(403);
+        assertThat(cross.body()).contains("may not act for fleet trading");
+        assertThat(post(gateway, "/v1/authorize", TRADING, "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":1.5}").body())
+                .contains("amount_micros must be a whole number");
+        assertThat(post(gateway, "/v1/authorize", TRADING, "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":1,"
+                + "\"kind\":\"LUNCH\"}").statusCode()).isEqualTo(400);
+        assertThat(post(gateway, "/v1/authorize", null, "{}").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void whileTheAllowancesAreNotReadyItFailsClosedWithRetryAfter() throws Exception {
+        HttpResponse<String> answer = post(restoring, "/v1/authorize", TRADING, "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"amount_micros\":1}");
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Retry-After")).isPresent();
+        assertThat(JSON.readTree(answer.body()).path("reason").asText()).isEqualTo("not-ready");
+        assertThat(answer.body()).contains("does not exist yet");
+    }
+
+    @Test
+    void theOpenApiDocumentListsTheAuthorizeEndpoints() throws Exception {
+        JsonNode document = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/openapi.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(document.path("paths").has("/v1/authorize")).isTrue();
+        assertThat(document.path("paths").has("/v1/authorize/release")).isTrue();
+        assertThat(document.at("/components/schemas/AuthorizationDecision/properties/reason/enum").toString())
+                .contains("over-remaining", "propose-only");
+    }
+
+    private HttpResponse<String> post(IngestGateway target, String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
