@@ -20,7 +20,8 @@ import java.util.function.IntSupplier;
  */
 final class GatewayMetrics {
 
-    private static final Set<String> ENDPOINTS = Set.of("/v1/spend", "/v1/outcomes", "/openapi.json", "/healthz", "/readyz", "/metrics");
+    private static final Set<String> ENDPOINTS = Set.of("/v1/spend", "/v1/outcomes", "/v1/authorize", "/v1/authorize/release",
+            "/openapi.json", "/healthz", "/readyz", "/metrics");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ExpositionFormats formats = ExpositionFormats.init();

@@ -106,6 +106,9 @@ class AuthorizeEndpointIntegrationTest {
         assertThat(released.path("released").asBoolean()).isTrue();
         assertThat(JSON.readTree(post(gateway, "/v1/authorize/release", TRADING,
                 "{\"fleet\":\"trading\",\"agent_id\":\"bot-1\",\"authorization_id\":\"au-1\"}").body()).path("released").asBoolean()).isFalse();
+        String scrape = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(scrape).contains("asr_ingest_requests_total{code=\"200\",endpoint=\"/v1/authorize\"}");
     }
 
     @Test
