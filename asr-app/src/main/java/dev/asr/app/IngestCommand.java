@@ -109,11 +109,11 @@ final class IngestCommand implements Callable<Integer> {
         }
     }
 
-    /** The allowance keys (asr.allowance.*, asr.topic.decisions): the policy refuses keys it does not know. */
+    /** The allowance keys (asr.allowance.*, asr.topic.decisions, asr.topic.allowance-events): the policy refuses keys it does not know. */
     private static Map<String, String> allowanceKeys(Map<String, String> settings) {
         Map<String, String> keys = new HashMap<>();
         settings.forEach((key, value) -> {
-            if (key.startsWith("asr.allowance.") || key.equals("asr.topic.decisions")) {
+            if (key.startsWith("asr.allowance.") || key.equals("asr.topic.decisions") || key.equals("asr.topic.allowance-events")) {
                 keys.put(key, value);
             }
         });

@@ -75,7 +75,8 @@ final class SettingsLoader {
             "asr.ingest.max-requests-per-token",
             "asr.ingest.body-timeout",
             "asr.allowance.hold-time",
-            "asr.topic.decisions");
+            "asr.topic.decisions",
+            "asr.topic.allowance-events");
 
     private static final String KAFKA_PREFIX = "ASR_KAFKA_";
 

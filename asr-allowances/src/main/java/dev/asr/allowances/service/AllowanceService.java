@@ -8,8 +8,12 @@ import dev.asr.allowances.decision.Reason;
 import dev.asr.allowances.ledger.AgentAllowance;
 import dev.asr.allowances.ledger.CashView;
 import dev.asr.allowances.ledger.Hold;
+import dev.asr.allowances.ledger.Thresholds;
 import dev.asr.allowances.policy.BandAllowance;
+import dev.asr.event.AllowanceEvent;
+import dev.asr.event.AllowanceEventType;
 import dev.asr.event.AuthorizationDecision;
+import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
 import dev.asr.event.SpendEvent;
 import dev.asr.event.SpendKind;
@@ -60,6 +64,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Retries with the same {@code authorization_id} within {@link #IDEMPOTENCY_WINDOW} get the
  * first decision again.
+ *
+ * <p>Changes of authority go to the allowance events topic: TIER_CHANGED on a band transition, and
+ * once per period THRESHOLD_CROSSED (50/80/95/100 % of the limit spent or held) and EXHAUSTED, each
+ * with a deterministic id. The announcements already made this period are restored from that
+ * topic, and any a crash kept from being made are made once restored.
  */
 public final class AllowanceService implements AutoCloseable {
 
@@ -89,12 +98,15 @@ public final class AllowanceService implements AutoCloseable {
     private final AllowanceSettings settings;
     private final Topics topics;
     private final AvroSerde<AuthorizationDecision> decisions;
+    private final AvroSerde<AllowanceEvent> events;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> follower;
     private final Map<String, Entry> agents = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Thread thread;
     private volatile boolean ready;
+    /** While restoring, state is rebuilt from what was announced already: nothing is announced. */
+    private volatile boolean restoring = true;
     private volatile boolean running = true;
     private volatile String notReadyBecause = "restoring the agents' allowances from the topics";
 
@@ -103,6 +115,7 @@ public final class AllowanceService implements AutoCloseable {
         this.topics = topics;
         this.clock = clock;
         this.decisions = AvroSerde.forValues(AuthorizationDecision.class, registry);
+        this.events = AvroSerde.forValues(AllowanceEvent.class, registry);
         Map<String, Object> producerConfig = new HashMap<>(kafka);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -169,6 +182,7 @@ public final class AllowanceService implements AutoCloseable {
             write(record(withId, outcome, entry.state.band(), verdict(outcome.decision()), outcome.reason().code()));
             entry.state = decided.state();
             remember(entry, outcome, now);
+            announce(entry, allowance, now);
             return outcome;
         }
     }
@@ -228,7 +242,7 @@ public final class AllowanceService implements AutoCloseable {
         entry.decided.values().removeIf(old -> old.decidedAt().isBefore(forgetBefore));
     }
 
-    private AuthorizationDecision record(AuthorizationRequest request, Outcome outcome, dev.asr.event.Band band, Verdict verdict,
+    private AuthorizationDecision record(AuthorizationRequest request, Outcome outcome, Band band, Verdict verdict,
             String reason) {
         CashView view = outcome.view();
         SpendKind kind = null;
@@ -269,7 +283,7 @@ public final class AllowanceService implements AutoCloseable {
 
     private Entry entry(String fleet, String agentId) {
         return agents.computeIfAbsent(key(fleet, agentId), k -> new Entry(AgentAllowance.fresh(fleet, agentId,
-                settings.policy().of(fleet, dev.asr.event.Band.UNRATED), clock.instant())));
+                settings.policy().of(fleet, Band.UNRATED), clock.instant())));
     }
 
     // Restoring, then following spend and transitions.
@@ -277,6 +291,13 @@ public final class AllowanceService implements AutoCloseable {
     private void run() {
         try {
             restore();
+            restoring = false;
+            Instant now = clock.instant();
+            for (Entry entry : agents.values()) {
+                synchronized (entry) {
+                    announce(entry, settings.policy().of(entry.state.fleet(), entry.state.band()), now);
+                }
+            }
             ready = true;
             log.info("Allowances restored: {} agents; deciding", agents.size());
             while (running) {
@@ -298,9 +319,11 @@ public final class AllowanceService implements AutoCloseable {
         String transitions = topics.bandTransitions().name();
         String spend = topics.spend().name();
         List<TopicPartition> decisionPartitions = partitions(settings.decisionsTopic());
+        List<TopicPartition> eventPartitions = partitions(settings.eventsTopic());
         List<TopicPartition> transitionPartitions = partitions(transitions);
         List<TopicPartition> spendPartitions = partitions(spend);
         readToEnd(decisionPartitions, null, this::followDecision);
+        readToEnd(eventPartitions, clock.instant().minus(SPEND_REPLAY), this::followAnnouncement);
         readToEnd(transitionPartitions, null, this::follow);
         readToEnd(spendPartitions, clock.instant().minus(SPEND_REPLAY), this::follow);
         List<TopicPartition> followed = new ArrayList<>(transitionPartitions);
@@ -409,17 +432,92 @@ public final class AllowanceService implements AutoCloseable {
                 synchronized (entry) {
                     BandAllowance allowance = settings.policy().of(spend.getFleet(), entry.state.band());
                     entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), spend.getAuthorizationId(), allowance);
+                    announce(entry, allowance, clock.instant());
                 }
             } else {
                 BandTransition transition = topics.bandTransitions().valueSerde().deserializer().deserialize(record.topic(), record.value());
                 Entry entry = entry(transition.getFleet(), transition.getAgentId());
                 synchronized (entry) {
+                    Band before = entry.state.band();
                     entry.state = entry.state.withBand(transition.getToBand());
+                    BandAllowance allowance = settings.policy().of(transition.getFleet(), entry.state.band());
+                    if (before != entry.state.band() && !restoring) {
+                        CashView view = entry.state.view(allowance);
+                        emit(event("tier:" + transition.getFleet() + "/" + transition.getTransitionId(), entry.state, AllowanceEventType.TIER_CHANGED,
+                                before, null, view, clock.instant()));
+                    }
+                    announce(entry, allowance, clock.instant());
                 }
             }
         } catch (BadRecordException e) {
             log.debug("Skipping a record the allowances cannot read ({}-{}@{}): {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
+        }
+    }
+
+    /** Announces the thresholds crossed and the exhaustion not announced yet this period (not while restoring). */
+    private void announce(Entry entry, BandAllowance allowance, Instant now) {
+        if (restoring) {
+            return;
+        }
+        AgentAllowance state = entry.state;
+        CashView view = state.view(allowance);
+        int bits = 0;
+        for (int percent : Thresholds.newlyCrossed(view, state.announced())) {
+            emit(event(announcementId(state, Integer.toString(percent)), state, AllowanceEventType.THRESHOLD_CROSSED, null, percent, view, now));
+            bits |= Thresholds.bit(percent);
+        }
+        if (Thresholds.newlyExhausted(view, state.announced())) {
+            emit(event(announcementId(state, "exhausted"), state, AllowanceEventType.EXHAUSTED, null, null, view, now));
+            bits |= Thresholds.EXHAUSTED_BIT;
+        }
+        if (bits != 0) {
+            entry.state = state.withAnnounced(bits);
+        }
+    }
+
+    private static String announcementId(AgentAllowance state, String what) {
+        return state.fleet() + "/" + state.agentId() + "@" + state.periodStart().toEpochMilli() + ":" + what;
+    }
+
+    private static AllowanceEvent event(String id, AgentAllowance state, AllowanceEventType type, Band from, Integer percent, CashView view,
+            Instant now) {
+        return AllowanceEvent.newBuilder().setEventId(id).setAgentId(state.agentId()).setFleet(state.fleet()).setType(type)
+                .setBand(state.band()).setFromBand(from).setPercent(percent).setLimitMicros(view.limitMicros())
+                .setSpentMicros(view.spentMicros()).setHeldMicros(view.heldMicros()).setPeriodStart(state.periodStart()).setOccurredAt(now)
+                .build();
+    }
+
+    /** Sends an announcement without waiting: a lost one is made again after a restart (its id is the same). */
+    private void emit(AllowanceEvent event) {
+        producer.send(new ProducerRecord<>(settings.eventsTopic(), null, event.getOccurredAt().toEpochMilli(), event.getAgentId(),
+                events.encode(settings.eventsTopic(), event)), (metadata, error) -> {
+                    if (error != null) {
+                        log.warn("An allowance event could not be written ({}): {}", event.getEventId(), error.getMessage());
+                    }
+                });
+    }
+
+    /** An announcement made before a restart: not made again this period. */
+    private void followAnnouncement(ConsumerRecord<byte[], byte[]> record) {
+        AllowanceEvent event;
+        try {
+            event = events.decode(record.topic(), record.value());
+        } catch (BadRecordException e) {
+            return;
+        }
+        if (event.getType() == AllowanceEventType.TIER_CHANGED) {
+            return;
+        }
+        Entry entry = entry(event.getFleet(), event.getAgentId());
+        synchronized (entry) {
+            BandAllowance allowance = settings.policy().of(event.getFleet(), entry.state.band());
+            AgentAllowance state = entry.state.at(event.getPeriodStart(), allowance);
+            if (state.periodStart().equals(event.getPeriodStart())) {
+                state = state.withAnnounced(event.getType() == AllowanceEventType.EXHAUSTED ? Thresholds.EXHAUSTED_BIT
+                        : Thresholds.bit(event.getPercent()));
+            }
+            entry.state = state;
         }
     }
 

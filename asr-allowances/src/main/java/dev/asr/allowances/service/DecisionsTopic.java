@@ -11,20 +11,32 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the decisions topic when missing: keyed by agent_id like the others, kept 35 days (a month's decisions, for audit). */
+/**
+ * Creates the allowance topics when missing: the decisions and the allowance events, keyed by
+ * agent_id like the others, kept 35 days (a month's, for audit and for restoring the announcements
+ * of the current period).
+ */
 public final class DecisionsTopic {
 
     static final Duration RETENTION = Duration.ofDays(35);
 
     private DecisionsTopic() {}
 
-    /** True when this call created it. */
+    /** True when this call created either. */
     public static boolean ensure(Admin admin, AllowanceSettings settings, int partitions, short replicationFactor) {
+        boolean created = false;
+        for (String topic : List.of(settings.decisionsTopic(), settings.eventsTopic())) {
+            created |= ensure(admin, topic, partitions, replicationFactor);
+        }
+        return created;
+    }
+
+    private static boolean ensure(Admin admin, String topic, int partitions, short replicationFactor) {
         try {
-            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(settings.decisionsTopic())) {
+            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 return false;
             }
-            admin.createTopics(List.of(new NewTopic(settings.decisionsTopic(), partitions, replicationFactor)
+            admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor)
                     .configs(Map.of("retention.ms", Long.toString(RETENTION.toMillis()), "min.insync.replicas",
                             Integer.toString(Math.min(2, replicationFactor)))))).all().get(30, TimeUnit.SECONDS);
             return true;
@@ -32,12 +44,12 @@ public final class DecisionsTopic {
             if (e.getCause() instanceof TopicExistsException) {
                 return false;
             }
-            throw new KafkaException("cannot create " + settings.decisionsTopic() + ": " + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException("cannot create " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new KafkaException("the Kafka cluster did not answer within 30 s while creating " + settings.decisionsTopic(), e);
+            throw new KafkaException("the Kafka cluster did not answer within 30 s while creating " + topic, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while creating " + settings.decisionsTopic(), e);
+            throw new KafkaException("interrupted while creating " + topic, e);
         }
     }
 }

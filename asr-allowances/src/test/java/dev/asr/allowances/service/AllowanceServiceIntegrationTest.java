@@ -7,6 +7,9 @@ import dev.asr.allowances.decision.Decision;
 import dev.asr.allowances.decision.Outcome;
 import dev.asr.allowances.ledger.CashView;
 import dev.asr.embedded.testing.TestKafka;
+import dev.asr.allowances.policy.Period;
+import dev.asr.event.AllowanceEvent;
+import dev.asr.event.AllowanceEventType;
 import dev.asr.event.AuthorizationDecision;
 import dev.asr.event.Band;
 import dev.asr.event.BandTransition;
@@ -35,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -76,9 +78,10 @@ class AllowanceServiceIntegrationTest {
         topics = TestTopics.create(bootstrap, names, registry, 3);
         Map<String, String> given = new HashMap<>(POLICY);
         given.put("asr.topic.decisions", "decisions-" + names.spend());
+        given.put("asr.topic.allowance-events", "allowance-events-" + names.spend());
         settings = AllowanceSettings.from(given);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(settings.decisionsTopic(), 3, (short) 1))).all().get();
+            assertThat(DecisionsTopic.ensure(admin, settings, 3, (short) 1)).isTrue();
         }
     }
 
@@ -127,10 +130,19 @@ class AllowanceServiceIntegrationTest {
             assertThat(service.authorize(new AuthorizationRequest("t3-4", "f", "bot-1", 1, "TRANSACTION", null)))
                     .as("a retry gets the first decision, whatever it asks").isEqualTo(first);
         }
-        List<AuthorizationDecision> written = decisionsWritten();
+        List<AuthorizationDecision> written = read(settings.decisionsTopic(), AuthorizationDecision.class);
         assertThat(written).as("one record per decision, none for the retry").hasSize(400);
         assertThat(written.stream().filter(d -> d.getVerdict() == Verdict.ALLOW).mapToLong(AuthorizationDecision::getAmountMicros).sum())
                 .isLessThanOrEqualTo(100 * DOLLAR);
+
+        // Over 80 % of the $100 was held: the 50 and 80 % thresholds were announced, once each, and a restart announces nothing again.
+        List<String> announced = eventIds();
+        assertThat(announced).contains("f/bot-1@" + Period.DAY.start(Instant.now()).toEpochMilli() + ":50",
+                "f/bot-1@" + Period.DAY.start(Instant.now()).toEpochMilli() + ":80").doesNotHaveDuplicates();
+        try (AllowanceService restarted = start()) {
+            Thread.sleep(1_000);
+        }
+        assertThat(eventIds()).isEqualTo(announced);
     }
 
     @Test
@@ -156,19 +168,30 @@ class AllowanceServiceIntegrationTest {
             assertThat(restored.authorize(new AuthorizationRequest("b", "f", "bot-2", 1, "TRANSACTION", null)).view().heldMicros())
                     .as("the decision on b is remembered across the restart").isEqualTo(7 * DOLLAR + 10 * DOLLAR);
 
-            sendTransition("bot-2", Band.UNRATED, Band.SELF_DIRECTED);
+            String transitionId = sendTransition("bot-2", Band.UNRATED, Band.SELF_DIRECTED);
             long selfDirected = settings.policy().of("f", Band.SELF_DIRECTED).limitMicros();
             await(() -> restored.view("f", "bot-2").orElseThrow().limitMicros() == selfDirected, "the self-directed limit applies");
             assertThat(restored.view("f", "bot-2").orElseThrow().band()).isEqualTo(Band.SELF_DIRECTED);
+            await(() -> eventIds().contains("tier:f/" + transitionId), "TIER_CHANGED written");
         }
+        List<AllowanceEvent> tierChanges = read(settings.eventsTopic(), AllowanceEvent.class).stream()
+                .filter(e -> e.getType() == AllowanceEventType.TIER_CHANGED).toList();
+        assertThat(tierChanges).hasSize(1);
+        assertThat(tierChanges.get(0).getFromBand()).isEqualTo(Band.UNRATED);
+        assertThat(tierChanges.get(0).getBand()).isEqualTo(Band.SELF_DIRECTED);
+        assertThat(tierChanges.get(0).getLimitMicros()).isEqualTo(settings.policy().of("f", Band.SELF_DIRECTED).limitMicros());
     }
 
-    private List<AuthorizationDecision> decisionsWritten() {
-        AvroSerde<AuthorizationDecision> serde = AvroSerde.forValues(AuthorizationDecision.class, registry);
-        List<AuthorizationDecision> all = new ArrayList<>();
+    private List<String> eventIds() {
+        return read(settings.eventsTopic(), AllowanceEvent.class).stream().map(AllowanceEvent::getEventId).toList();
+    }
+
+    private <T extends org.apache.avro.specific.SpecificRecord> List<T> read(String topic, Class<T> type) {
+        AvroSerde<T> serde = AvroSerde.forValues(type, registry);
+        List<T> all = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(settings.decisionsTopic()).stream()
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -196,7 +219,7 @@ class AllowanceServiceIntegrationTest {
         }
     }
 
-    private void sendTransition(String agent, Band from, Band to) throws Exception {
+    private String sendTransition(String agent, Band from, Band to) throws Exception {
         Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         BandTransition move = BandTransition.newBuilder().setTransitionId(agent + "@" + end.toEpochMilli()).setAgentId(agent).setFleet("f")
                 .setFromBand(from).setToBand(to).setDirection(Direction.RATED).setAsr(0.7).setSettledTasks(9).setSpendMicros(10)
@@ -206,6 +229,7 @@ class AllowanceServiceIntegrationTest {
             producer.send(new ProducerRecord<>(names.bandTransitions(), agent,
                     topics.bandTransitions().valueSerde().serializer().serialize(names.bandTransitions(), move))).get();
         }
+        return move.getTransitionId();
     }
 
     private KafkaProducer<String, byte[]> producer() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.asr.allowances.service.AllowanceService;
 import dev.asr.allowances.service.AllowanceSettings;
+import dev.asr.allowances.service.DecisionsTopic;
 import dev.asr.embedded.testing.TestKafka;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.Topics;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,9 +53,10 @@ class AuthorizeEndpointIntegrationTest {
         TopicNames names = TestTopics.fresh();
         registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
         Topics topics = TestTopics.create(bootstrap, names, registry, 2);
-        AllowanceSettings settings = AllowanceSettings.from(Map.of("asr.topic.decisions", "decisions-" + names.spend()));
+        AllowanceSettings settings = AllowanceSettings.from(Map.of("asr.topic.decisions", "decisions-" + names.spend(),
+                "asr.topic.allowance-events", "allowance-events-" + names.spend()));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(settings.decisionsTopic(), 2, (short) 1))).all().get();
+            DecisionsTopic.ensure(admin, settings, 2, (short) 1);
         }
         allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap), topics, registry, Clock.systemUTC());
         assertThat(allowances.awaitReady(Duration.ofSeconds(60))).isTrue();

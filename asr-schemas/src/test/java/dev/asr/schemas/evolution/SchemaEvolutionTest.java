@@ -3,6 +3,7 @@ package dev.asr.schemas.evolution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asr.event.AgentWindowMetrics;
+import dev.asr.event.AllowanceEvent;
 import dev.asr.event.AuthorizationDecision;
 import dev.asr.event.BandTransition;
 import dev.asr.event.OutcomeEvent;
@@ -50,7 +51,8 @@ class SchemaEvolutionTest {
                 Arguments.of(OutcomeEvent.class, Compatibility.BACKWARD),
                 Arguments.of(AgentWindowMetrics.class, Compatibility.FULL),
                 Arguments.of(BandTransition.class, Compatibility.FULL),
-                Arguments.of(AuthorizationDecision.class, Compatibility.FULL));
+                Arguments.of(AuthorizationDecision.class, Compatibility.FULL),
+                Arguments.of(AllowanceEvent.class, Compatibility.FULL));
     }
 
     @Test
