@@ -308,8 +308,11 @@ public final class AllowanceService implements AutoCloseable {
         } catch (WakeupException closing) {
             // close()
         } catch (RuntimeException e) {
-            notReadyBecause = "restoring failed: " + e.getMessage();
-            log.error("The allowance service stopped: {}", e.getMessage(), e);
+            // Fail closed: without the spend it follows, its figures would go stale and it could over-allow.
+            notReadyBecause = (ready ? "following spend and band transitions failed: " : "restoring failed: ") + e.getMessage()
+                    + "; restart the process";
+            ready = false;
+            log.error("The allowance service stopped deciding: {}", e.getMessage(), e);
         } finally {
             follower.close(Duration.ofSeconds(2));
         }
