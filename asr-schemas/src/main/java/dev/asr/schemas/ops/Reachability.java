@@ -36,7 +36,7 @@ public final class Reachability implements AutoCloseable {
      * How long the first question may take: shorter, so a service started before its broker says so
      * within seconds of starting even on a busy machine (a slower first answer only logs early).
      */
-    public static final Duration FIRST_PROBE_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration FIRST_PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration HEALTHY_PERIOD = Duration.ofSeconds(10);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
