@@ -10,9 +10,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -104,25 +102,7 @@ public final class OpsEndpoint implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            switch (exchange.getRequestURI().getPath()) {
-                case "/healthz" -> reply(exchange, 200, Health.alive().toString());
-                case "/readyz" -> {
-                    String reason = notReadyBecause();
-                    reply(exchange, Health.readinessStatus(reason), Health.readiness(reason).toString());
-                }
-                default -> reply(exchange, 404, Health.problem("not found: try /metrics, /healthz or /readyz").toString());
-            }
-        }
-    }
-
-    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        Health.serve(exchange, notReadyBecause());
     }
 
     /** {@code http://host:port}, with localhost for every interface. */

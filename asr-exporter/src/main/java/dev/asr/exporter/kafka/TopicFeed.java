@@ -123,9 +123,11 @@ public final class TopicFeed implements AutoCloseable {
      * out) is retried with backoff, forever: the cause is in {@link #problem()} (and so in {@code
      * /readyz}), and logged once each time it changes, naming the address.
      */
+    /** The feed thread's retry state: the cause last logged, and the next wait. */
+    private String loggedCause;
+    private long backoffMs = MIN_BACKOFF.toMillis();
+
     private void run() {
-        long backoffMs = MIN_BACKOFF.toMillis();
-        String loggedCause = null;
         try {
             while (running.get()) {
                 try {
@@ -134,16 +136,9 @@ public final class TopicFeed implements AutoCloseable {
                         SchemaRegistryException unavailable = takeAll(consumer.poll(POLL), startEnds);
                         if (unavailable != null) {
                             // Rewound to the first record not taken: wait for the registry, then read on from there.
-                            String cause = "cannot decode: " + unavailable.getMessage() + "; the records wait, retrying with backoff";
-                            problem = cause;
-                            if (!cause.equals(loggedCause)) {
-                                log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
-                                loggedCause = cause;
-                            }
-                            if (stopped.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                            if (backOff("cannot decode: " + unavailable.getMessage() + "; the records wait, retrying with backoff")) {
                                 return;
                             }
-                            backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
                             continue;
                         }
                         if (loggedCause != null) {
@@ -158,16 +153,9 @@ public final class TopicFeed implements AutoCloseable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    String cause = cause(e);
-                    problem = cause;
-                    if (!cause.equals(loggedCause)) {
-                        log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
-                        loggedCause = cause;
-                    }
-                    if (stopped.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                    if (backOff(cause(e))) {
                         return;
                     }
-                    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
                 }
             }
         } catch (WakeupException | InterruptedException e) {
@@ -175,6 +163,18 @@ public final class TopicFeed implements AutoCloseable {
         } finally {
             consumer.close();
         }
+    }
+
+    /** Reports {@code cause} (logged once until it changes) and waits out the backoff, doubling it; true when closed meanwhile. */
+    private boolean backOff(String cause) throws InterruptedException {
+        problem = cause;
+        if (!cause.equals(loggedCause)) {
+            log.warn("The exporter cannot read {} and {}: {}", topics.agentMetrics(), topics.bandTransitions(), cause);
+            loggedCause = cause;
+        }
+        boolean closed = stopped.await(backoffMs, TimeUnit.MILLISECONDS);
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
+        return closed;
     }
 
     /** What went wrong, with the address and the likely fix. */

@@ -167,7 +167,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 exchange.getResponseBody().write(part);
             }
         } catch (RuntimeException e) {
-            reply(exchange, 500, Health.problem("cannot build /metrics: " + e.getMessage()).toString());
+            Health.reply(exchange, 500, Health.problem("cannot build /metrics: " + e.getMessage()));
         }
     }
 
@@ -325,25 +325,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private void other(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            switch (exchange.getRequestURI().getPath()) {
-                case "/healthz" -> reply(exchange, 200, Health.alive().toString());
-                case "/readyz" -> {
-                    String reason = ready.getAsBoolean() ? null : notReadyBecause.get();
-                    reply(exchange, Health.readinessStatus(reason), Health.readiness(reason).toString());
-                }
-                default -> reply(exchange, 404, Health.problem("not found: try /metrics, /healthz or /readyz").toString());
-            }
-        }
-    }
-
-    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        Health.serve(exchange, ready.getAsBoolean() ? null : notReadyBecause.get());
     }
 
     @Override

@@ -2,6 +2,10 @@ package dev.asr.schemas.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The one health convention of the three services. {@code /healthz}: 200 while the process serves
@@ -37,5 +41,29 @@ public final class Health {
     /** The {@code /readyz} status code. */
     public static int readinessStatus(String reason) {
         return reason == null ? 200 : 503;
+    }
+
+    /**
+     * Answers {@code /healthz} and {@code /readyz} (with {@code notReadyBecause}, null when ready) on
+     * a JDK HTTP server, and 404 naming the paths for anything else; closes the exchange.
+     */
+    public static void serve(HttpExchange exchange, String notReadyBecause) throws IOException {
+        try (exchange) {
+            switch (exchange.getRequestURI().getPath()) {
+                case "/healthz" -> reply(exchange, 200, alive());
+                case "/readyz" -> reply(exchange, readinessStatus(notReadyBecause), readiness(notReadyBecause));
+                default -> reply(exchange, 404, problem("not found: try /metrics, /healthz or /readyz"));
+            }
+        }
+    }
+
+    /** A JSON answer on a JDK HTTP server. */
+    public static void reply(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
     }
 }
