@@ -1,5 +1,6 @@
 package dev.asr.app;
 
+import dev.asr.allowances.policy.PolicyFile;
 import dev.asr.allowances.service.AllowanceService;
 import dev.asr.allowances.service.AllowanceSettings;
 import dev.asr.allowances.service.DecisionsTopic;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +37,9 @@ import picocli.CommandLine.Model.CommandSpec;
             "Tokens: 'asr ingest --new-token FLEETS' makes one and prints its tokens-file line; 'asr ingest --hash-token FLEETS'"
                     + " reads your own token from standard input."})
 final class IngestCommand implements Callable<Integer> {
+
+    /** How often the allowance policy file is checked for a change. */
+    private static final Duration POLICY_CHECK = Duration.ofSeconds(5);
 
     @Spec
     CommandSpec spec;
@@ -94,12 +99,18 @@ final class IngestCommand implements Callable<Integer> {
                 }
             }
             try (AllowanceService allowances = AllowanceService.start(allowanceSettings, clientConfig, topics, registry, Clock.systemUTC());
+                 PolicyFile policyFile = allowanceSettings.policyFile() == null ? null : PolicyFile.watch(allowanceSettings.policyFile(),
+                         allowanceSettings.policySettings(), POLICY_CHECK, allowances::usePolicy);
                  IngestGateway gateway = IngestGateway.start(gatewaySettings, allowances)) {
                 out.printf("ASR ingest gateway: %s/v1/spend -> %s, %s/v1/outcomes -> %s (OpenAPI at /openapi.json; tokens from %s)%n",
                         gateway.url(), gatewaySettings.client().topics().spend(), gateway.url(), gatewaySettings.client().topics().outcomes(),
                         gatewaySettings.tokensFile().toAbsolutePath());
                 out.printf("  POST %s/v1/authorize: spending decisions by band (decisions in %s)%n", gateway.url(),
                         allowanceSettings.decisionsTopic());
+                if (policyFile != null) {
+                    out.printf("  allowance policy from %s, read again within %d s of a change%n",
+                            allowanceSettings.policyFile().toAbsolutePath(), POLICY_CHECK.toSeconds());
+                }
                 out.flush();
                 lifetime.await(null);
             }

@@ -75,6 +75,8 @@ final class SettingsLoader {
             "asr.ingest.max-requests-per-token",
             "asr.ingest.body-timeout",
             "asr.allowance.hold-time",
+            "asr.allowance.policy-file",
+            "asr.allowance.metrics-max-agents",
             "asr.topic.decisions",
             "asr.topic.allowance-events");
 

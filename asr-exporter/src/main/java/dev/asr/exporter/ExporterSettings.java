@@ -6,7 +6,6 @@ import dev.asr.schemas.rules.EventRules;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -75,14 +74,6 @@ public record ExporterSettings(TopicNames topics, String host, int port, int thr
 
     /** The money unit in metric names: dollars for USD, euros for EUR..., else the code in lower case. */
     public String moneyUnit() {
-        return switch (currency) {
-            case "USD", "CAD", "AUD", "NZD", "SGD", "HKD" -> "dollars";
-            case "EUR" -> "euros";
-            case "GBP" -> "pounds";
-            case "JPY" -> "yen";
-            case "CNY" -> "yuan";
-            case "CHF" -> "francs";
-            default -> currency.toLowerCase(Locale.ROOT);
-        };
+        return EventRules.moneyUnit(currency);
     }
 }

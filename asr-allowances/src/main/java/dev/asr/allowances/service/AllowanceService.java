@@ -8,7 +8,9 @@ import dev.asr.allowances.decision.Reason;
 import dev.asr.allowances.ledger.AgentAllowance;
 import dev.asr.allowances.ledger.CashView;
 import dev.asr.allowances.ledger.Hold;
+import dev.asr.allowances.ledger.SpendRate;
 import dev.asr.allowances.ledger.Thresholds;
+import dev.asr.allowances.policy.AllowancePolicy;
 import dev.asr.allowances.policy.BandAllowance;
 import dev.asr.event.AllowanceEvent;
 import dev.asr.event.AllowanceEventType;
@@ -26,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,6 +93,9 @@ public final class AllowanceService implements AutoCloseable {
     private static final class Entry {
         AgentAllowance state;
         final Map<String, Outcome> decided = new LinkedHashMap<>();
+        final SpendRate rate = new SpendRate();
+        /** When it last spent or asked (wall clock): the metrics keep the most recently active agents. */
+        volatile Instant active = Instant.EPOCH;
 
         Entry(AgentAllowance state) {
             this.state = state;
@@ -109,11 +116,18 @@ public final class AllowanceService implements AutoCloseable {
     private volatile boolean restoring = true;
     private volatile boolean running = true;
     private volatile String notReadyBecause = "restoring the agents' allowances from the topics";
+    /** The band allowances in force: replaced whole by {@link #usePolicy} (a changed policy file), state kept. */
+    private volatile AllowancePolicy policy;
+    private final LongAdder[] decisionCounts = new LongAdder[Decision.values().length * Reason.values().length];
 
     private AllowanceService(AllowanceSettings settings, Map<String, Object> kafka, Topics topics, SchemaRegistry registry, Clock clock) {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
+        this.policy = settings.policy();
+        for (int i = 0; i < decisionCounts.length; i++) {
+            decisionCounts[i] = new LongAdder();
+        }
         this.decisions = AvroSerde.forValues(AuthorizationDecision.class, registry);
         this.events = AvroSerde.forValues(AllowanceEvent.class, registry);
         Map<String, Object> producerConfig = new HashMap<>(kafka);
@@ -142,6 +156,10 @@ public final class AllowanceService implements AutoCloseable {
 
     public boolean ready() {
         return ready;
+    }
+
+    public AllowanceSettings settings() {
+        return settings;
     }
 
     /** Why it does not decide yet, or null. */
@@ -176,11 +194,13 @@ public final class AllowanceService implements AutoCloseable {
                 return earlier;
             }
             Instant now = clock.instant();
-            BandAllowance allowance = settings.policy().of(withId.fleet(), entry.state.band());
+            BandAllowance allowance = policy.of(withId.fleet(), entry.state.band());
             Decider.Decided decided = Decider.decide(entry.state, allowance, withId, now, settings.holdTime());
             Outcome outcome = decided.outcome();
             write(record(withId, outcome, entry.state.band(), verdict(outcome.decision()), outcome.reason().code()));
             entry.state = decided.state();
+            entry.active = now;
+            decisionCounts[outcome.decision().ordinal() * Reason.values().length + outcome.reason().ordinal()].increment();
             remember(entry, outcome, now);
             announce(entry, allowance, now);
             return outcome;
@@ -193,7 +213,7 @@ public final class AllowanceService implements AutoCloseable {
         Entry entry = entry(fleet, agentId);
         synchronized (entry) {
             Instant now = clock.instant();
-            BandAllowance allowance = settings.policy().of(fleet, entry.state.band());
+            BandAllowance allowance = policy.of(fleet, entry.state.band());
             AgentAllowance current = entry.state.at(now, allowance).withoutExpired(now);
             Hold hold = current.holds().get(authorizationId);
             if (hold == null) {
@@ -211,14 +231,62 @@ public final class AllowanceService implements AutoCloseable {
 
     /** The agent's cash view now, when the service knows the agent. */
     public Optional<CashView> view(String fleet, String agentId) {
+        return status(fleet, agentId).map(AgentStatus::cash);
+    }
+
+    /** The agent's cash view and burn rates now, when the service knows the agent. */
+    public Optional<AgentStatus> status(String fleet, String agentId) {
         Entry entry = agents.get(key(fleet, agentId));
-        if (entry == null) {
-            return Optional.empty();
+        return entry == null ? Optional.empty() : Optional.of(status(entry, clock.instant()));
+    }
+
+    /**
+     * Every known agent's status now, the {@code max} most recently active first (spend or
+     * requests; for the metrics, which must not grow without bound).
+     */
+    public List<AgentStatus> statuses(int max) {
+        Instant now = clock.instant();
+        List<Entry> entries = new ArrayList<>(agents.values());
+        if (entries.size() > max) {
+            entries.sort(Comparator.comparing((Entry e) -> e.active).reversed());
+            entries = entries.subList(0, max);
         }
+        List<AgentStatus> statuses = new ArrayList<>(entries.size());
+        for (Entry entry : entries) {
+            statuses.add(status(entry, now));
+        }
+        return statuses;
+    }
+
+    /** How many agents the service knows. */
+    public int agentCount() {
+        return agents.size();
+    }
+
+    /** Decisions made by this process since it started, by decision and reason (restored decisions not counted). */
+    public long decisionCount(Decision decision, Reason reason) {
+        return decisionCounts[decision.ordinal() * Reason.values().length + reason.ordinal()].sum();
+    }
+
+    /** Decides from now on by {@code next} (a changed policy file): spent, held and announced amounts are kept. */
+    public void usePolicy(AllowancePolicy next) {
+        this.policy = next;
+    }
+
+    public AllowancePolicy policy() {
+        return policy;
+    }
+
+    private AgentStatus status(Entry entry, Instant now) {
         synchronized (entry) {
-            Instant now = clock.instant();
-            BandAllowance allowance = settings.policy().of(fleet, entry.state.band());
-            return Optional.of(entry.state.at(now, allowance).withoutExpired(now).view(allowance));
+            BandAllowance allowance = policy.of(entry.state.fleet(), entry.state.band());
+            CashView cash = entry.state.at(now, allowance).withoutExpired(now).view(allowance);
+            double[] rates = new double[SpendRate.WINDOWS.length];
+            for (int i = 0; i < rates.length; i++) {
+                rates[i] = entry.rate.microsPerSecond(SpendRate.WINDOWS[i], now);
+            }
+            return new AgentStatus(entry.state.fleet(), entry.state.agentId(), cash, allowance, rates,
+                    entry.rate.secondsToExhaustion(cash.remainingMicros(), now));
         }
     }
 
@@ -283,7 +351,7 @@ public final class AllowanceService implements AutoCloseable {
 
     private Entry entry(String fleet, String agentId) {
         return agents.computeIfAbsent(key(fleet, agentId), k -> new Entry(AgentAllowance.fresh(fleet, agentId,
-                settings.policy().of(fleet, Band.UNRATED), clock.instant())));
+                policy.of(fleet, Band.UNRATED), clock.instant())));
     }
 
     // Restoring, then following spend and transitions.
@@ -295,7 +363,7 @@ public final class AllowanceService implements AutoCloseable {
             Instant now = clock.instant();
             for (Entry entry : agents.values()) {
                 synchronized (entry) {
-                    announce(entry, settings.policy().of(entry.state.fleet(), entry.state.band()), now);
+                    announce(entry, policy.of(entry.state.fleet(), entry.state.band()), now);
                 }
             }
             ready = true;
@@ -393,7 +461,7 @@ public final class AllowanceService implements AutoCloseable {
         }
         Entry entry = entry(decision.getFleet(), decision.getAgentId());
         synchronized (entry) {
-            BandAllowance allowance = settings.policy().of(decision.getFleet(), entry.state.band());
+            BandAllowance allowance = policy.of(decision.getFleet(), entry.state.band());
             switch (decision.getVerdict()) {
                 case ALLOW -> entry.state = entry.state.at(decision.getDecidedAt(), allowance).withHold(new Hold(
                         decision.getAuthorizationId(), decision.getAmountMicros(), decision.getHoldExpiresAt()));
@@ -433,8 +501,11 @@ public final class AllowanceService implements AutoCloseable {
                 SpendEvent spend = topics.spend().valueSerde().deserializer().deserialize(record.topic(), record.value());
                 Entry entry = entry(spend.getFleet(), spend.getAgentId());
                 synchronized (entry) {
-                    BandAllowance allowance = settings.policy().of(spend.getFleet(), entry.state.band());
+                    BandAllowance allowance = policy.of(spend.getFleet(), entry.state.band());
                     entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), spend.getAuthorizationId(), allowance);
+                    Instant now = clock.instant();
+                    entry.rate.add(spend.getCostMicros(), spend.getOccurredAt(), now);
+                    entry.active = spend.getOccurredAt().isAfter(now) ? now : spend.getOccurredAt();
                     announce(entry, allowance, clock.instant());
                 }
             } else {
@@ -443,7 +514,7 @@ public final class AllowanceService implements AutoCloseable {
                 synchronized (entry) {
                     Band before = entry.state.band();
                     entry.state = entry.state.withBand(transition.getToBand());
-                    BandAllowance allowance = settings.policy().of(transition.getFleet(), entry.state.band());
+                    BandAllowance allowance = policy.of(transition.getFleet(), entry.state.band());
                     if (before != entry.state.band() && !restoring) {
                         CashView view = entry.state.view(allowance);
                         emit(event("tier:" + transition.getFleet() + "/" + transition.getTransitionId(), entry.state, AllowanceEventType.TIER_CHANGED,
@@ -514,7 +585,7 @@ public final class AllowanceService implements AutoCloseable {
         }
         Entry entry = entry(event.getFleet(), event.getAgentId());
         synchronized (entry) {
-            BandAllowance allowance = settings.policy().of(event.getFleet(), entry.state.band());
+            BandAllowance allowance = policy.of(event.getFleet(), entry.state.band());
             AgentAllowance state = entry.state.at(event.getPeriodStart(), allowance);
             if (state.periodStart().equals(event.getPeriodStart())) {
                 state = state.withAnnounced(event.getType() == AllowanceEventType.EXHAUSTED ? Thresholds.EXHAUSTED_BIT

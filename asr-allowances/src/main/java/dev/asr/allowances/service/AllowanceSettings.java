@@ -1,9 +1,12 @@
 package dev.asr.allowances.service;
 
 import dev.asr.allowances.policy.AllowancePolicy;
+import dev.asr.allowances.policy.PolicyFile;
 import dev.asr.schemas.Durations;
 import dev.asr.schemas.SettingValues;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -14,8 +17,14 @@ import java.util.regex.Pattern;
  * @param holdTime how long an ALLOW holds its amount unless spent first ({@code asr.allowance.hold-time}, 5m)
  * @param decisionsTopic where every decision goes before it is answered ({@code asr.topic.decisions}, {@value #DECISIONS})
  * @param eventsTopic tier changes, thresholds crossed, exhaustion ({@code asr.topic.allowance-events}, {@value #EVENTS})
+ * @param policyFile a properties file of {@code asr.allowance.*} keys over the settings', read again when it changes
+ *     ({@code asr.allowance.policy-file}, none by default)
+ * @param policySettings the settings' own {@code asr.allowance.*} keys, under the file's
+ * @param metricsMaxAgents agents with per-agent allowance series on {@code /metrics}, the most recently active
+ *     ({@code asr.allowance.metrics-max-agents}, 10000)
  */
-public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, String decisionsTopic, String eventsTopic) {
+public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, String decisionsTopic, String eventsTopic, Path policyFile,
+        Map<String, String> policySettings, int metricsMaxAgents) {
 
     public static final String DECISIONS = "asr.decisions.v1";
     public static final String EVENTS = "asr.allowance-events.v1";
@@ -24,6 +33,9 @@ public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, Strin
     public AllowanceSettings {
         if (holdTime.isZero() || holdTime.isNegative()) {
             throw new IllegalArgumentException("asr.allowance.hold-time=" + Durations.format(holdTime) + " must be positive");
+        }
+        if (metricsMaxAgents < 0) {
+            throw new IllegalArgumentException("asr.allowance.metrics-max-agents=" + metricsMaxAgents + " must not be negative");
         }
         if (!LEGAL.matcher(decisionsTopic).matches()) {
             throw new IllegalArgumentException("asr.topic.decisions='" + decisionsTopic + "' is not a valid Kafka topic name");
@@ -34,10 +46,22 @@ public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, Strin
     }
 
     public static AllowanceSettings from(Map<String, String> settings) {
-        Map<String, String> policyKeys = new java.util.HashMap<>(settings);
+        Map<String, String> policyKeys = new HashMap<>(settings);
         policyKeys.remove("asr.allowance.hold-time");
-        return new AllowanceSettings(AllowancePolicy.from(policyKeys), SettingValues.duration(settings, "asr.allowance.hold-time", "5m"),
+        policyKeys.remove("asr.topic.decisions");
+        policyKeys.remove("asr.topic.allowance-events");
+        String file = policyKeys.remove("asr.allowance.policy-file");
+        policyKeys.remove("asr.allowance.metrics-max-agents");
+        Path policyFile = file == null || file.isBlank() ? null : Path.of(file.trim());
+        AllowancePolicy policy = policyFile == null ? AllowancePolicy.from(policyKeys) : PolicyFile.read(policyFile, policyKeys);
+        return new AllowanceSettings(policy, SettingValues.duration(settings, "asr.allowance.hold-time", "5m"),
                 settings.getOrDefault("asr.topic.decisions", DECISIONS).trim(),
-                settings.getOrDefault("asr.topic.allowance-events", EVENTS).trim());
+                settings.getOrDefault("asr.topic.allowance-events", EVENTS).trim(), policyFile, Map.copyOf(policyKeys),
+                SettingValues.integer(settings, "asr.allowance.metrics-max-agents", 10_000));
+    }
+
+    /** The same, deciding by {@code next}. */
+    public AllowanceSettings with(AllowancePolicy next) {
+        return new AllowanceSettings(next, holdTime, decisionsTopic, eventsTopic, policyFile, policySettings, metricsMaxAgents);
     }
 }

@@ -162,6 +162,11 @@ class AllowanceServiceIntegrationTest {
             assertThat(before.remainingMicros()).isEqualTo(100 * DOLLAR - 12_500_000 - 7 * DOLLAR);
         }
         try (AllowanceService restored = start()) {
+            AgentStatus status = restored.status("f", "bot-2").orElseThrow();
+            assertThat(status.burnMicrosPerSecond()).as("12.50 spent within the last minutes, per 5m, 30m, 1h, 6h")
+                    .containsExactly(12_500_000 / 300.0, 12_500_000 / 1800.0, 12_500_000 / 3600.0, 12_500_000 / 21_600.0);
+            assertThat(status.secondsToExhaustion()).as("what remains at the 5-minute pace")
+                    .isEqualTo(before.remainingMicros() / (12_500_000 / 300.0));
             CashView after = restored.view("f", "bot-2").orElseThrow();
             assertThat(after.spentMicros()).isEqualTo(before.spentMicros());
             assertThat(after.heldMicros()).isEqualTo(before.heldMicros());
@@ -180,6 +185,25 @@ class AllowanceServiceIntegrationTest {
         assertThat(tierChanges.get(0).getFromBand()).isEqualTo(Band.UNRATED);
         assertThat(tierChanges.get(0).getBand()).isEqualTo(Band.SELF_DIRECTED);
         assertThat(tierChanges.get(0).getLimitMicros()).isEqualTo(settings.policy().of("f", Band.SELF_DIRECTED).limitMicros());
+    }
+
+    @Test
+    void aNewPolicyAppliesAtOnceAndKeepsWhatWasSpentAndHeld() throws Exception {
+        try (AllowanceService service = start()) {
+            service.authorize(new AuthorizationRequest("h", "f", "bot-3", 10 * DOLLAR, "TRANSACTION", null));
+            send(spend("bot-3", "s-3", 60 * DOLLAR, null));
+            await(() -> service.view("f", "bot-3").orElseThrow().spentMicros() == 60 * DOLLAR, "the spend counted");
+            Map<String, String> lower = new HashMap<>(POLICY);
+            lower.put("asr.allowance.fleet.f.unrated.limit", "65");
+            service.usePolicy(AllowanceSettings.from(lower).policy());
+            CashView view = service.view("f", "bot-3").orElseThrow();
+            assertThat(view.limitMicros()).isEqualTo(65 * DOLLAR);
+            assertThat(view.spentMicros()).isEqualTo(60 * DOLLAR);
+            assertThat(view.heldMicros()).isEqualTo(10 * DOLLAR);
+            Outcome denied = service.authorize(new AuthorizationRequest("i", "f", "bot-3", 1, "TRANSACTION", null));
+            assertThat(denied.decision()).isEqualTo(Decision.DENY);
+            assertThat(denied.reason().code()).isEqualTo("over-remaining");
+        }
     }
 
     private List<String> eventIds() {

@@ -27,7 +27,7 @@ class DeployArtifactsTest {
     void alertAndRecordingRulesAreValid() throws Exception {
         Promtool.Result result = Promtool.run(PROMETHEUS, "check", "rules", "asr-rules.yml");
         assertThat(result.exitCode()).as(result.output()).isZero();
-        assertThat(result.output()).contains("SUCCESS: 9 rules found");
+        assertThat(result.output()).contains("SUCCESS: 12 rules found");
     }
 
     @Test
@@ -61,7 +61,8 @@ class DeployArtifactsTest {
                 assertThat(testText).as("promtool tests of " + name).contains("\"alertname\":\"" + name + "\"");
             }
         }
-        assertThat(alerts).contains("AsrFleetBandDrop", "AsrAgentLeftSelfDirected", "AsrBelowTarget", "AsrPipelineStalled", "AsrExporterDown");
+        assertThat(alerts).contains("AsrFleetBandDrop", "AsrAgentLeftSelfDirected", "AsrBelowTarget", "AsrPipelineStalled", "AsrExporterDown",
+                "AsrAllowanceFastBurn", "AsrAllowanceSlowBurn", "AsrAllowanceExhausted");
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,6 +49,11 @@ final class GatewayMetrics {
         GaugeWithCallback.builder().name("asr_ingest_kafka_up")
                 .help("1 while Kafka and the schema registry answer the gateway's checks, 0 otherwise (see /readyz for why)")
                 .callback(cb -> cb.call(kafkaAnswers.getAsBoolean() ? 1 : 0)).register(registry);
+    }
+
+    /** More series on the same {@code /metrics} (the allowances'). */
+    void register(MultiCollector collector) {
+        registry.register(collector);
     }
 
     /** The endpoint label of a request path. */

@@ -3,6 +3,7 @@ package dev.asr.ingest.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asr.allowances.metrics.AllowanceCollector;
 import dev.asr.allowances.service.AllowanceService;
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.SpendEvent;
@@ -89,6 +90,9 @@ public final class IngestGateway implements AutoCloseable {
         this.parser = new RecordParser(settings.events(), clock, settings.client().capacity());
         this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
         this.metrics = new GatewayMetrics(admission::underWay, client::inFlight, settings.client().capacity(), () -> reach.problem() == null);
+        if (allowances != null) {
+            metrics.register(new AllowanceCollector(allowances, settings.events().moneyUnit(), allowances.settings().metricsMaxAgents()));
+        }
         this.openApi = resource("/openapi.json");
         this.server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())

@@ -89,6 +89,24 @@ public final class EventRules {
         return currency;
     }
 
+    /** The money unit in metric names: dollars for USD, euros for EUR..., else the code in lower case. */
+    public String moneyUnit() {
+        return moneyUnit(currency);
+    }
+
+    /** The money unit of {@code currency} (an ISO 4217 code) in metric names. */
+    public static String moneyUnit(String currency) {
+        return switch (currency) {
+            case "USD", "CAD", "AUD", "NZD", "SGD", "HKD" -> "dollars";
+            case "EUR" -> "euros";
+            case "GBP" -> "pounds";
+            case "JPY" -> "yen";
+            case "CNY" -> "yuan";
+            case "CHF" -> "francs";
+            default -> currency.toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
     public Duration maxClockSkew() {
         return maxClockSkew;
     }
