@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reports one task of an agent to the ASR ingest gateway, with Python's standard library only.
+"""Asks before a spend, then reports one task of an agent to the ASR ingest gateway, with
+Python's standard library only.
 
     python3 asr_report.py http://localhost:8080 "$ASR_INGEST_TOKEN" [fleet]
 """
@@ -12,15 +13,15 @@ import uuid
 from datetime import datetime, timezone
 
 
-def post(gateway, token, path, records, attempts=10):
-    """POSTs records as NDJSON and returns the answer ({"accepted": n, "rejected": n, "errors": [...]}).
+def call(gateway, token, path, body, content_type, attempts=10):
+    """POSTs body and returns the JSON answer.
 
-    429 and 503 mean "not now": wait Retry-After seconds and send the same records again; their
-    event ids make the retry safe (a record Kafka already has counts once).
+    429 and 503 mean "not now": wait Retry-After seconds and send the same body again; its ids
+    (event_id, authorization_id) make the retry safe: what Kafka already has counts once, and an
+    authorization asked again gets its first decision.
     """
-    body = "\n".join(json.dumps(record) for record in records).encode("utf-8")
-    request = urllib.request.Request(gateway + path, data=body, method="POST", headers={
-        "Authorization": "Bearer " + token, "Content-Type": "application/x-ndjson"})
+    request = urllib.request.Request(gateway + path, data=body.encode("utf-8"), method="POST", headers={
+        "Authorization": "Bearer " + token, "Content-Type": content_type})
     for attempt in range(1, attempts + 1):
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -31,6 +32,17 @@ def post(gateway, token, path, records, attempts=10):
                 time.sleep(int(error.headers.get("Retry-After", "5")))
                 continue
             raise RuntimeError(f"POST {path} answered {error.code}: {answer}") from None
+
+
+def post(gateway, token, path, records):
+    """POSTs records as NDJSON: the answer is {"accepted": n, "rejected": n, "errors": [...]}."""
+    body = "\n".join(json.dumps(record) for record in records)
+    return call(gateway, token, path, body, "application/x-ndjson")
+
+
+def authorize(gateway, token, request):
+    """May the agent spend this much now? The answer's "decision" is ALLOW, REVIEW or DENY."""
+    return call(gateway, token, "/v1/authorize", json.dumps(request), "application/json")
 
 
 def now():
@@ -46,6 +58,13 @@ def main(gateway, token, fleet="support"):
         {**common, "event_id": str(uuid.uuid4()), "kind": "TOOL_CALL", "cost_micros": 300,
          "tool": "crm-lookup", "occurred_at": now()},
     ]
+    # A refund of 0.50 moves money: ask first, and spend only what is allowed.
+    asked = authorize(gateway, token, {**common, "authorization_id": str(uuid.uuid4()),
+                                       "amount_micros": 500_000, "kind": "TRANSACTION"})
+    print("authorize:", asked["decision"], asked["reason"], "remaining", asked["remaining_micros"])
+    if asked["decision"] == "ALLOW":
+        spend.append({**common, "event_id": str(uuid.uuid4()), "kind": "TRANSACTION", "cost_micros": 500_000,
+                      "authorization_id": asked["authorization_id"], "occurred_at": now()})
     print("spend:", post(gateway, token, "/v1/spend", spend))
     outcome = {**common, "event_id": str(uuid.uuid4()), "status": "SUCCEEDED",
                "value_micros": 4_000_000, "human_interventions": 0, "occurred_at": now()}

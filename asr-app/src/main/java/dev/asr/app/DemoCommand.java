@@ -11,7 +11,9 @@ import dev.asr.ingest.gateway.GatewaySettings;
 import dev.asr.ingest.gateway.IngestGateway;
 import dev.asr.ingest.gateway.Tokens;
 import dev.asr.ingest.sdk.AsrClientSettings;
+import dev.asr.ingest.sdk.Authorizer;
 import dev.asr.ingest.simulator.AgentKind;
+import dev.asr.ingest.simulator.AuthorizingSink;
 import dev.asr.ingest.simulator.EventSink;
 import dev.asr.ingest.simulator.FleetSettings;
 import dev.asr.ingest.simulator.GatewayEventSink;
@@ -168,10 +170,16 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
 
                 PipelineCounters counters = streams.counters();
-                EventSink sink = fleet.via == FleetOptions.Via.sdk ? new SdkEventSink(sdkSettings) : new GatewayEventSink(gateway.url(), token);
+                EventSink reporting = fleet.via == FleetOptions.Via.sdk ? new SdkEventSink(sdkSettings) : new GatewayEventSink(gateway.url(), token);
+                // Trading bots ask before each transaction; the demo prints the decisions per band and each limit change.
+                AuthorizingSink sink = new AuthorizingSink(reporting, Authorizer.of(gateway.url(), token), note -> {
+                    out.printf("[%s] %s%n", DeliveryProgress.clock(Duration.ofNanos(System.nanoTime() - start)), note);
+                    out.flush();
+                });
                 SimulationRun.run(sink, TopicNames.DEFAULTS, fleetSettings, lifetime, duration, progressInterval, out,
-                        () -> String.format(Locale.ROOT, "topology: %,d in, %d dead letters, %,d metrics, %d band changes",
-                                counters.processed(), counters.deadLetters(), counters.metricsEmitted(), counters.transitionsEmitted()));
+                        () -> String.format(Locale.ROOT, "topology: %,d in, %d dead letters, %,d metrics, %d band changes%s",
+                                counters.processed(), counters.deadLetters(), counters.metricsEmitted(), counters.transitionsEmitted(),
+                                allowanceLine(sink.summary())));
                 out.printf("Stopped%s: %,d spend and %,d outcome events acknowledged by Kafka, %d failed; the topology processed %,d"
                                 + " and wrote %,d metrics records and %d band changes. Data kept in %s%n",
                         lifetime.signalled() ? " on signal" : "", sink.spendDelivered(), sink.outcomesDelivered(), sink.failed(),
@@ -182,6 +190,10 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             lifetime.shutDown();
         }
+    }
+
+    private static String allowanceLine(String decisions) {
+        return decisions.isEmpty() ? "" : "\n        allowances: " + decisions;
     }
 
     private static String resumeNote(Admin admin, Topics topics) throws Exception {

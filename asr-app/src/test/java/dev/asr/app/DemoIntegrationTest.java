@@ -107,7 +107,12 @@ class DemoIntegrationTest {
                     awaitQuery(api, query, prometheus, directory.resolve("prometheus.log"));
                 }
                 String rules = get(api + "rules");
-                assertThat(rules).contains("AsrFleetBandDrop", "fleet:asr_ratio:increase1h");
+                assertThat(rules).contains("AsrFleetBandDrop", "fleet:asr_ratio:increase1h", "AsrAllowanceFastBurn");
+                // Trading bots ask before each transaction: decisions are counted, and a bot rated
+                // self-directed gets the larger limit (the demo prints the change).
+                awaitQuery(api, "asr_allowance_decisions_total{decision=\"ALLOW\"} > 0", prometheus, directory.resolve("prometheus.log"));
+                awaitLine(process, log, Pattern.compile("allowances: .*UNRATED \\d+ ALLOW"));
+                awaitLine(process, log, Pattern.compile("allowance trading-bot-\\d+ +UNRATED -> SELF_DIRECTED: limit 20\\.00 -> 2,000\\.00"));
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor(20, TimeUnit.SECONDS);

@@ -46,18 +46,37 @@ public final class AgentReporter {
         return new TaskReport(this, taskId);
     }
 
+    /**
+     * May this agent spend {@code amountMicros} of {@code kind} now? Asks the gateway (contract §9);
+     * spend only when the answer {@link Authorization#allowed()}, and report the spend with it.
+     *
+     * @throws Authorizer.AuthorizationUnavailableException when no decision came (do not spend)
+     */
+    public Authorization authorize(long amountMicros, SpendKind kind) {
+        return client.authorizer().authorize(fleet, agentId, amountMicros, kind, null);
+    }
+
     /** Spend while waiting for work: polling, keeping warm. */
     public CompletableFuture<Void> idle(long costMicros) {
-        return spend(null, SpendKind.IDLE, costMicros, 0, 0, null, null, Map.of());
+        return spend(null, SpendKind.IDLE, costMicros, 0, 0, null, null, null);
     }
 
     /** Spend that keeps the agent running but serves no task: memory refreshes, health checks. */
     public CompletableFuture<Void> overhead(long costMicros) {
-        return spend(null, SpendKind.OVERHEAD, costMicros, 0, 0, null, null, Map.of());
+        return spend(null, SpendKind.OVERHEAD, costMicros, 0, 0, null, null, null);
+    }
+
+    /** Spend this agent was authorized for, serving no task; it replaces the authorization's hold. */
+    public CompletableFuture<Void> spend(SpendKind kind, long costMicros, Authorization authorization) {
+        return spend(null, kind, costMicros, 0, 0, null, null, authorization);
     }
 
     CompletableFuture<Void> spend(String taskId, SpendKind kind, long costMicros, long inputTokens, long outputTokens, String model,
-            String tool, Map<String, String> attributes) {
+            String tool, Authorization authorization) {
+        if (authorization != null && !(authorization.agentId().equals(agentId) && authorization.fleet().equals(fleet))) {
+            throw new IllegalArgumentException("authorization " + authorization.authorizationId() + " is agent " + authorization.agentId()
+                    + " of fleet " + authorization.fleet() + "'s, not " + agentId + " of " + fleet + "'s");
+        }
         if (costMicros < 0) {
             throw new IllegalArgumentException("cost " + costMicros + " is negative: costs are in micros, >= 0");
         }
@@ -77,7 +96,8 @@ public final class AgentReporter {
                 .setModel(model)
                 .setTool(tool)
                 .setOccurredAt(client.settings().clock().instant())
-                .setAttributes(attributes)
+                .setAuthorizationId(authorization == null ? null : authorization.authorizationId())
+                .setAttributes(Map.of())
                 .build());
     }
 

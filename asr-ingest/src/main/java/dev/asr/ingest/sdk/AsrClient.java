@@ -59,9 +59,11 @@ public final class AsrClient implements AutoCloseable {
     private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    private final Authorizer authorizer;
 
-    private AsrClient(AsrClientSettings settings) {
+    private AsrClient(AsrClientSettings settings, Authorizer authorizer) {
         this.settings = settings;
+        this.authorizer = authorizer;
         this.registry = settings.registry().open();
         this.topics = Topics.create(settings.topics(), registry);
         Map<String, Object> config = new HashMap<>(settings.kafka());
@@ -88,7 +90,21 @@ public final class AsrClient implements AutoCloseable {
     }
 
     public static AsrClient create(AsrClientSettings settings) {
-        return new AsrClient(settings);
+        return new AsrClient(settings, null);
+    }
+
+    /** A client whose agents can also ask before they spend ({@link AgentReporter#authorize}), through {@code authorizer}. */
+    public static AsrClient create(AsrClientSettings settings, Authorizer authorizer) {
+        return new AsrClient(settings, authorizer);
+    }
+
+    /** The gateway this client's agents ask before they spend. */
+    Authorizer authorizer() {
+        if (authorizer == null) {
+            throw new IllegalStateException("this client cannot authorize: create it with AsrClient.create(settings,"
+                    + " Authorizer.of(\"http://<gateway>:8080\", token))");
+        }
+        return authorizer;
     }
 
     /** Reports for one agent. */

@@ -3,7 +3,6 @@ package dev.asr.ingest.sdk;
 import dev.asr.event.OutcomeEvent;
 import dev.asr.event.OutcomeStatus;
 import dev.asr.event.SpendKind;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,22 +27,39 @@ public final class TaskReport implements AutoCloseable {
 
     /** A model call: its tokens and what it cost (micros). */
     public CompletableFuture<Void> inference(String model, long inputTokens, long outputTokens, long costMicros) {
-        return step(SpendKind.INFERENCE, costMicros, inputTokens, outputTokens, model, null);
+        return step(SpendKind.INFERENCE, costMicros, inputTokens, outputTokens, model, null, null);
     }
 
     /** A tool or API call. */
     public CompletableFuture<Void> toolCall(String tool, long costMicros) {
-        return step(SpendKind.TOOL_CALL, costMicros, 0, 0, null, tool);
+        return step(SpendKind.TOOL_CALL, costMicros, 0, 0, null, tool, null);
     }
 
     /** Money moved on the task's behalf: fees, purchases. */
     public CompletableFuture<Void> transaction(long costMicros) {
-        return step(SpendKind.TRANSACTION, costMicros, 0, 0, null, null);
+        return step(SpendKind.TRANSACTION, costMicros, 0, 0, null, null, null);
+    }
+
+    /**
+     * May the agent spend {@code amountMicros} of {@code kind} on this task now? (contract §9; see
+     * {@link AgentReporter#authorize}).
+     */
+    public Authorization authorize(long amountMicros, SpendKind kind) {
+        return agent.client().authorizer().authorize(agent.fleet(), agent.agentId(), amountMicros, kind, taskId);
+    }
+
+    /** A transaction this task was authorized for: the spend replaces the authorization's hold. */
+    public CompletableFuture<Void> transaction(long costMicros, Authorization authorization) {
+        if (!authorization.allowed()) {
+            throw new IllegalArgumentException("authorization " + authorization.authorizationId() + " is " + authorization.decision()
+                    + " (" + authorization.reason() + "): a spend it did not allow must not happen");
+        }
+        return step(SpendKind.TRANSACTION, costMicros, 0, 0, null, null, authorization);
     }
 
     /** A person's time spent on the task (count the intervention in the outcome too). */
     public CompletableFuture<Void> human(long costMicros) {
-        return step(SpendKind.HUMAN, costMicros, 0, 0, null, null);
+        return step(SpendKind.HUMAN, costMicros, 0, 0, null, null, null);
     }
 
     public CompletableFuture<Void> succeed(long valueMicros, int humanInterventions) {
@@ -58,11 +74,11 @@ public final class TaskReport implements AutoCloseable {
         return end(OutcomeStatus.ABANDONED, 0, humanInterventions);
     }
 
-    private CompletableFuture<Void> step(SpendKind kind, long cost, long in, long out, String model, String tool) {
+    private CompletableFuture<Void> step(SpendKind kind, long cost, long in, long out, String model, String tool, Authorization authorization) {
         if (ended) {
             throw new IllegalStateException("task " + taskId + " has ended: report its spend before its outcome");
         }
-        return agent.spend(taskId, kind, cost, in, out, model, tool, Map.of());
+        return agent.spend(taskId, kind, cost, in, out, model, tool, authorization);
     }
 
     private CompletableFuture<Void> end(OutcomeStatus status, long valueMicros, int humanInterventions) {

@@ -1,6 +1,7 @@
 package dev.asr.ingest.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,16 @@ import dev.asr.allowances.service.AllowanceService;
 import dev.asr.allowances.service.AllowanceSettings;
 import dev.asr.allowances.service.DecisionsTopic;
 import dev.asr.embedded.testing.TestKafka;
+import dev.asr.event.OutcomeEvent;
+import dev.asr.event.SpendEvent;
+import dev.asr.event.SpendKind;
+import dev.asr.ingest.sdk.AgentReporter;
+import dev.asr.ingest.sdk.AsrClient;
+import dev.asr.ingest.sdk.AsrClientSettings;
+import dev.asr.ingest.sdk.Authorization;
+import dev.asr.ingest.sdk.Authorizer;
+import dev.asr.ingest.sdk.TaskReport;
+import dev.asr.ingest.testing.TopicContents;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
@@ -17,14 +28,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,14 +60,17 @@ class AuthorizeEndpointIntegrationTest {
     private IngestGateway gateway;
     private AllowanceService notReady;
     private IngestGateway restoring;
+    private String bootstrap;
+    private Topics topics;
+    private TopicNames names;
 
     @BeforeAll
     void start() throws Exception {
-        String bootstrap = TestKafka.bootstrapServers();
+        bootstrap = TestKafka.bootstrapServers();
         directory = TestKafka.temporaryDirectory("asr-authorize-it-");
-        TopicNames names = TestTopics.fresh();
+        names = TestTopics.fresh();
         registry = RegistrySettings.embedded(directory.resolve("schemas")).open();
-        Topics topics = TestTopics.create(bootstrap, names, registry, 2);
+        topics = TestTopics.create(bootstrap, names, registry, 2);
         AllowanceSettings settings = AllowanceSettings.from(Map.of("asr.topic.decisions", "decisions-" + names.spend(),
                 "asr.topic.allowance-events", "allowance-events-" + names.spend()));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -150,5 +168,81 @@ class AuthorizeEndpointIntegrationTest {
             request.header("Authorization", "Bearer " + token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void thePythonExampleOfTheReadmeAsksBeforeItsTransactionAndReportsATask() throws Exception {
+        Path example = Path.of("examples", "asr_report.py");
+        Path readme = Path.of("..", "README.md");
+        assertThat(Files.readString(readme)).as("the README quotes the example as it is")
+                .contains(Files.readString(example).replace("#!/usr/bin/env python3\n", ""));
+        Process python = new ProcessBuilder("python3", example.toString(), gateway.url() + "/", SUPPORT, "support")
+                .redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(python.waitFor()).as(output).isZero();
+        assertThat(output).contains("authorize: ALLOW within-allowance remaining 19500000",
+                "spend: {'accepted': 3, 'rejected': 0, 'errors': []}", "outcome: {'accepted': 1, 'rejected': 0, 'errors': []}");
+
+        List<SpendEvent> spend = TopicContents.read(bootstrap, topics.spend()).stream().map(ConsumerRecord::value)
+                .filter(event -> event.getAgentId().equals("py-support-bot-1")).toList();
+        List<OutcomeEvent> outcomes = TopicContents.read(bootstrap, topics.outcomes()).stream().map(ConsumerRecord::value)
+                .filter(event -> event.getAgentId().equals("py-support-bot-1")).toList();
+        assertThat(spend).extracting(SpendEvent::getCostMicros).containsExactlyInAnyOrder(1_800L, 300L, 500_000L);
+        SpendEvent transaction = spend.stream().filter(event -> event.getKind() == SpendKind.TRANSACTION).findFirst().orElseThrow();
+        assertThat(transaction.getAuthorizationId()).as("the spend carries its authorization").isNotBlank();
+        assertThat(outcomes).singleElement().satisfies(outcome -> {
+            assertThat(outcome.getValueMicros()).isEqualTo(4_000_000L);
+            assertThat(outcome.getTaskId()).isEqualTo(spend.get(0).getTaskId());
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (allowances.view("support", "py-support-bot-1").orElseThrow().spentMicros() != 502_100) {
+            assertThat(System.nanoTime()).as("the allowance counts all three spends").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(allowances.view("support", "py-support-bot-1").orElseThrow().heldMicros()).as("the spend replaced the hold").isZero();
+    }
+
+    @Test
+    void theJavaSdkAsksThenSpendsWithTheAuthorizationAndNeverSpendsWithoutAnAnswer() throws Exception {
+        AsrClientSettings sdk = AsrClientSettings.of(bootstrap, RegistrySettings.embedded(directory.resolve("schemas")))
+                .withTopics(names);
+        try (AsrClient client = AsrClient.create(sdk, Authorizer.of(gateway.url(), TRADING))) {
+            AgentReporter agent = client.agent("sdk-bot", "trading");
+            try (TaskReport task = agent.startTask("sdk-task-1")) {
+                Authorization allowed = task.authorize(750_000, SpendKind.TRANSACTION);
+                assertThat(allowed.allowed()).as(allowed.toString()).isTrue();
+                assertThat(allowed.band()).isEqualTo("UNRATED");
+                assertThat(allowed.heldMicros()).isEqualTo(750_000);
+                assertThat(allowed.holdExpiresAt()).isAfter(Instant.now());
+                task.transaction(700_000, allowed).get();
+                Authorization review = task.authorize(1_500_000, SpendKind.TRANSACTION);
+                assertThat(review.decision()).isEqualTo("REVIEW");
+                assertThat(review.reason()).isEqualTo("over-review-threshold");
+                assertThatThrownBy(() -> task.transaction(1_500_000, review))
+                        .hasMessageContaining("did not allow");
+                task.succeed(2_000_000, 0).get();
+            }
+            SpendEvent spent = TopicContents.read(bootstrap, topics.spend()).stream().map(ConsumerRecord::value)
+                    .filter(event -> event.getAgentId().equals("sdk-bot")).findFirst().orElseThrow();
+            assertThat(spent.getCostMicros()).isEqualTo(700_000);
+            assertThat(spent.getTaskId()).isEqualTo("sdk-task-1");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (allowances.view("trading", "sdk-bot").orElseThrow().heldMicros() != 0) {
+                assertThat(System.nanoTime()).as("the spend replaced the hold").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(allowances.view("trading", "sdk-bot").orElseThrow().spentMicros()).isEqualTo(700_000);
+
+            assertThatThrownBy(() -> client.agent("sdk-bot", "support").authorize(1, SpendKind.TRANSACTION))
+                    .as("the trading token may not ask for support").hasMessageContaining("403").hasMessageContaining("may not act for fleet");
+        }
+        Authorizer impatient = Authorizer.of(URI.create(restoring.url()), TRADING, Duration.ofSeconds(2));
+        assertThatThrownBy(() -> impatient.authorize("trading", "sdk-bot", 1, SpendKind.TRANSACTION, null))
+                .isInstanceOf(Authorizer.AuthorizationUnavailableException.class).hasMessageContaining("do not spend")
+                .hasMessageContaining("503");
+        try (AsrClient reportingOnly = AsrClient.create(AsrClientSettings.of(bootstrap, RegistrySettings.embedded(directory.resolve("schemas"))))) {
+            assertThatThrownBy(() -> reportingOnly.agent("a", "trading").authorize(1, SpendKind.TRANSACTION))
+                    .hasMessageContaining("Authorizer.of");
+        }
     }
 }

@@ -506,29 +506,4 @@ class IngestGatewayIntegrationTest {
         assertThat(messages).as("something was logged at DEBUG, or this test proves nothing").isNotEmpty();
         assertThat(messages).noneMatch(message -> message.contains("tok-support") || message.contains("tok-any"));
     }
-
-    @Test
-    void thePythonExampleOfTheReadmeReportsATaskWithTheStandardLibrary() throws Exception {
-        Path example = Path.of("examples", "asr_report.py");
-        Path readme = Path.of("..", "README.md");
-        assertThat(Files.readString(readme)).as("the README quotes the example as it is")
-                .contains(Files.readString(example).replace("#!/usr/bin/env python3\n", ""));
-        String fleet = "support";
-        Process python = new ProcessBuilder("python3", example.toString(), gateway.url() + "/", SUPPORT_TOKEN, fleet)
-                .redirectErrorStream(true).start();
-        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(python.waitFor()).as(output).isZero();
-        assertThat(output).contains("spend: {'accepted': 2, 'rejected': 0, 'errors': []}",
-                "outcome: {'accepted': 1, 'rejected': 0, 'errors': []}");
-
-        List<SpendEvent> spend = TopicContents.read(bootstrap, topics.spend()).stream().map(ConsumerRecord::value)
-                .filter(event -> event.getAgentId().equals("py-support-bot-1")).toList();
-        List<OutcomeEvent> outcomes = TopicContents.read(bootstrap, topics.outcomes()).stream().map(ConsumerRecord::value)
-                .filter(event -> event.getAgentId().equals("py-support-bot-1")).toList();
-        assertThat(spend).extracting(SpendEvent::getCostMicros).containsExactlyInAnyOrder(1_800L, 300L);
-        assertThat(outcomes).singleElement().satisfies(outcome -> {
-            assertThat(outcome.getValueMicros()).isEqualTo(4_000_000L);
-            assertThat(outcome.getTaskId()).isEqualTo(spend.get(0).getTaskId());
-        });
-    }
 }
