@@ -1,5 +1,6 @@
 package dev.asr.app;
 
+import dev.asr.app.bench.AllowanceBenchmark;
 import dev.asr.app.bench.ExporterBenchmark;
 import dev.asr.app.bench.GatewayBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class})
+        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class, BenchCommand.Allowances.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -110,6 +111,35 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return new GatewayBenchmark(duration, batch, connections, rate, rateBatch, spec.commandLine().getOut()).run() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "allowances", mixinStandardHelpOptions = true,
+            description = "Decisions per second of POST /v1/authorize over loopback (each written to Kafka, acks=all, before its answer;"
+                    + " every ALLOW held), then latency at a fixed rate.")
+    static final class Allowances implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--duration", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).")
+        Duration duration = Duration.ofSeconds(20);
+
+        @Option(names = "--connections", description = "Concurrent connections in the throughput phase (default: ${DEFAULT-VALUE}).")
+        int connections = 32;
+
+        @Option(names = "--agents", description = "Agents the requests are spread over (default: ${DEFAULT-VALUE}).")
+        int agents = 1_000;
+
+        @Option(names = "--rate", paramLabel = "DECISIONS_PER_S", description = "Fixed rate of the latency phase (default: ${DEFAULT-VALUE}).")
+        double rate = 2_000;
+
+        @Override
+        public Integer call() throws Exception {
+            if (connections < 1 || agents < 1 || rate <= 0) {
+                throw new IllegalArgumentException("--connections and --agents must be at least 1, --rate positive");
+            }
+            return new AllowanceBenchmark(duration, connections, agents, rate, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 }

@@ -77,6 +77,7 @@ final class SettingsLoader {
             "asr.allowance.hold-time",
             "asr.allowance.policy-file",
             "asr.allowance.metrics-max-agents",
+            "asr.allowance.max-remembered",
             "asr.topic.decisions",
             "asr.topic.allowance-events");
 

@@ -3,8 +3,6 @@ package dev.asr.allowances.ledger;
 import dev.asr.allowances.policy.BandAllowance;
 import dev.asr.event.Band;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * One agent's spending state in its current period, as pure data (every change returns a new
@@ -15,24 +13,16 @@ import java.util.Map;
  * @param announced bits of {@link Thresholds#PERCENTS} already announced this period, and
  *     {@link Thresholds#EXHAUSTED_BIT}
  */
-public record AgentAllowance(String fleet, String agentId, Band band, Instant periodStart, long spentMicros, Map<String, Hold> holds,
+public record AgentAllowance(String fleet, String agentId, Band band, Instant periodStart, long spentMicros, Holds holds,
         int announced) {
-
-    public AgentAllowance {
-        holds = Map.copyOf(holds);
-    }
 
     /** An agent not seen before: unrated (on probation), nothing spent, in the period holding {@code now}. */
     public static AgentAllowance fresh(String fleet, String agentId, BandAllowance allowance, Instant now) {
-        return new AgentAllowance(fleet, agentId, Band.UNRATED, allowance.period().start(now), 0, Map.of(), 0);
+        return new AgentAllowance(fleet, agentId, Band.UNRATED, allowance.period().start(now), 0, Holds.NONE, 0);
     }
 
     public long heldMicros() {
-        long held = 0;
-        for (Hold hold : holds.values()) {
-            held += hold.amountMicros();
-        }
-        return held;
+        return holds.totalMicros();
     }
 
     /** The state in the period holding {@code now}: a new period starts with nothing spent and nothing announced; holds carry over. */
@@ -46,28 +36,21 @@ public record AgentAllowance(String fleet, String agentId, Band band, Instant pe
 
     /** Without the holds that expired by {@code now}. */
     public AgentAllowance withoutExpired(Instant now) {
-        if (holds.values().stream().noneMatch(hold -> !hold.expiresAt().isAfter(now))) {
-            return this;
-        }
-        Map<String, Hold> open = new HashMap<>(holds);
-        open.values().removeIf(hold -> !hold.expiresAt().isAfter(now));
-        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+        Holds open = holds.withoutExpired(now);
+        return open == holds ? this : new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
     }
 
     public AgentAllowance withHold(Hold hold) {
-        Map<String, Hold> open = new HashMap<>(holds);
-        open.put(hold.authorizationId(), hold);
-        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, holds.with(hold), announced);
     }
 
     /** Without the hold of {@code authorizationId} (released early, or replaced by its spend); the same when there is none. */
     public AgentAllowance withoutHold(String authorizationId) {
-        if (authorizationId == null || !holds.containsKey(authorizationId)) {
+        if (authorizationId == null) {
             return this;
         }
-        Map<String, Hold> open = new HashMap<>(holds);
-        open.remove(authorizationId);
-        return new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
+        Holds open = holds.without(authorizationId);
+        return open == holds ? this : new AgentAllowance(fleet, agentId, band, periodStart, spentMicros, open, announced);
     }
 
     /**

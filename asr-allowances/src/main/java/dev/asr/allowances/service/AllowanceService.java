@@ -27,6 +27,7 @@ import dev.asr.schemas.serde.BadRecordException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -90,6 +91,8 @@ public final class AllowanceService implements AutoCloseable {
         }
     }
 
+    private record Remembered(Entry entry, String authorizationId, Instant decidedAt) {}
+
     private static final class Entry {
         AgentAllowance state;
         final Map<String, Outcome> decided = new LinkedHashMap<>();
@@ -118,6 +121,8 @@ public final class AllowanceService implements AutoCloseable {
     private volatile String notReadyBecause = "restoring the agents' allowances from the topics";
     /** The band allowances in force: replaced whole by {@link #usePolicy} (a changed policy file), state kept. */
     private volatile AllowancePolicy policy;
+    /** Decisions remembered for retries, oldest first, across agents: what {@link #forget} drops first. */
+    private final ArrayDeque<Remembered> rememberedOrder = new ArrayDeque<>();
     private final LongAdder[] decisionCounts = new LongAdder[Decision.values().length * Reason.values().length];
 
     private AllowanceService(AllowanceSettings settings, Map<String, Object> kafka, Topics topics, SchemaRegistry registry, Clock clock) {
@@ -188,6 +193,7 @@ public final class AllowanceService implements AutoCloseable {
         AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(UUID.randomUUID().toString(),
                 request.fleet(), request.agentId(), request.amountMicros(), request.kind(), request.taskId());
         Entry entry = entry(withId.fleet(), withId.agentId());
+        Outcome outcome;
         synchronized (entry) {
             Outcome earlier = entry.decided.get(withId.authorizationId());
             if (earlier != null) {
@@ -196,15 +202,16 @@ public final class AllowanceService implements AutoCloseable {
             Instant now = clock.instant();
             BandAllowance allowance = policy.of(withId.fleet(), entry.state.band());
             Decider.Decided decided = Decider.decide(entry.state, allowance, withId, now, settings.holdTime());
-            Outcome outcome = decided.outcome();
+            outcome = decided.outcome();
             write(record(withId, outcome, entry.state.band(), verdict(outcome.decision()), outcome.reason().code()));
             entry.state = decided.state();
             entry.active = now;
             decisionCounts[outcome.decision().ordinal() * Reason.values().length + outcome.reason().ordinal()].increment();
-            remember(entry, outcome, now);
+            remember(entry, outcome);
             announce(entry, allowance, now);
-            return outcome;
         }
+        forget(outcome.decidedAt());
+        return outcome;
     }
 
     /** Releases an ALLOW's hold before it expires; false when there is no such open hold. */
@@ -304,10 +311,41 @@ public final class AllowanceService implements AutoCloseable {
         };
     }
 
-    private void remember(Entry entry, Outcome outcome, Instant now) {
-        entry.decided.put(outcome.authorizationId(), outcome);
-        Instant forgetBefore = now.minus(IDEMPOTENCY_WINDOW);
-        entry.decided.values().removeIf(old -> old.decidedAt().isBefore(forgetBefore));
+    /** Remembers a decision for retries with its authorization_id (under the entry's lock); {@link #forget} bounds them. */
+    private void remember(Entry entry, Outcome outcome) {
+        if (entry.decided.putIfAbsent(outcome.authorizationId(), outcome) == null) {
+            synchronized (rememberedOrder) {
+                rememberedOrder.add(new Remembered(entry, outcome.authorizationId(), outcome.decidedAt()));
+            }
+        }
+    }
+
+    /**
+     * Forgets the oldest remembered decisions: those older than {@link #IDEMPOTENCY_WINDOW}, and
+     * any past {@code asr.allowance.max-remembered}. Called holding no agent's lock.
+     */
+    private void forget(Instant now) {
+        Instant before = now.minus(IDEMPOTENCY_WINDOW);
+        while (true) {
+            Remembered oldest;
+            synchronized (rememberedOrder) {
+                oldest = rememberedOrder.peek();
+                if (oldest == null || (rememberedOrder.size() <= settings.maxRemembered() && !oldest.decidedAt().isBefore(before))) {
+                    return;
+                }
+                rememberedOrder.poll();
+            }
+            synchronized (oldest.entry()) {
+                oldest.entry().decided.remove(oldest.authorizationId());
+            }
+        }
+    }
+
+    /** How many decisions are remembered for retries now. */
+    public int rememberedDecisions() {
+        synchronized (rememberedOrder) {
+            return rememberedOrder.size();
+        }
     }
 
     private AuthorizationDecision record(AuthorizationRequest request, Outcome outcome, Band band, Verdict verdict,
@@ -471,10 +509,11 @@ public final class AllowanceService implements AutoCloseable {
             if (decision.getVerdict() != Verdict.RELEASE && decision.getDecidedAt().isAfter(clock.instant().minus(IDEMPOTENCY_WINDOW))) {
                 CashView view = new CashView(decision.getBand(), decision.getPeriodStart(), decision.getPeriodEnd(), decision.getLimitMicros(),
                         decision.getSpentMicros(), decision.getHeldMicros());
-                entry.decided.put(decision.getAuthorizationId(), new Outcome(decision.getAuthorizationId(), decision(decision.getVerdict()),
-                        reason(decision.getReason()), view, decision.getDecidedAt(), decision.getHoldExpiresAt()));
+                remember(entry, new Outcome(decision.getAuthorizationId(), decision(decision.getVerdict()), reason(decision.getReason()), view,
+                        decision.getDecidedAt(), decision.getHoldExpiresAt()));
             }
         }
+        forget(clock.instant());
     }
 
     private static Decision decision(Verdict verdict) {

@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
  * @param policySettings the settings' own {@code asr.allowance.*} keys, under the file's
  * @param metricsMaxAgents agents with per-agent allowance series on {@code /metrics}, the most recently active
  *     ({@code asr.allowance.metrics-max-agents}, 10000)
+ * @param maxRemembered decisions kept for retries with their authorization_id (within an hour), the most recent
+ *     ({@code asr.allowance.max-remembered}, 200000: about 50 MB)
  */
 public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, String decisionsTopic, String eventsTopic, Path policyFile,
-        Map<String, String> policySettings, int metricsMaxAgents) {
+        Map<String, String> policySettings, int metricsMaxAgents, int maxRemembered) {
 
     public static final String DECISIONS = "asr.decisions.v1";
     public static final String EVENTS = "asr.allowance-events.v1";
@@ -33,6 +35,9 @@ public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, Strin
     public AllowanceSettings {
         if (holdTime.isZero() || holdTime.isNegative()) {
             throw new IllegalArgumentException("asr.allowance.hold-time=" + Durations.format(holdTime) + " must be positive");
+        }
+        if (maxRemembered < 0) {
+            throw new IllegalArgumentException("asr.allowance.max-remembered=" + maxRemembered + " must not be negative");
         }
         if (metricsMaxAgents < 0) {
             throw new IllegalArgumentException("asr.allowance.metrics-max-agents=" + metricsMaxAgents + " must not be negative");
@@ -52,16 +57,18 @@ public record AllowanceSettings(AllowancePolicy policy, Duration holdTime, Strin
         policyKeys.remove("asr.topic.allowance-events");
         String file = policyKeys.remove("asr.allowance.policy-file");
         policyKeys.remove("asr.allowance.metrics-max-agents");
+        policyKeys.remove("asr.allowance.max-remembered");
         Path policyFile = file == null || file.isBlank() ? null : Path.of(file.trim());
         AllowancePolicy policy = policyFile == null ? AllowancePolicy.from(policyKeys) : PolicyFile.read(policyFile, policyKeys);
         return new AllowanceSettings(policy, SettingValues.duration(settings, "asr.allowance.hold-time", "5m"),
                 settings.getOrDefault("asr.topic.decisions", DECISIONS).trim(),
                 settings.getOrDefault("asr.topic.allowance-events", EVENTS).trim(), policyFile, Map.copyOf(policyKeys),
-                SettingValues.integer(settings, "asr.allowance.metrics-max-agents", 10_000));
+                SettingValues.integer(settings, "asr.allowance.metrics-max-agents", 10_000),
+                SettingValues.integer(settings, "asr.allowance.max-remembered", 200_000));
     }
 
     /** The same, deciding by {@code next}. */
     public AllowanceSettings with(AllowancePolicy next) {
-        return new AllowanceSettings(next, holdTime, decisionsTopic, eventsTopic, policyFile, policySettings, metricsMaxAgents);
+        return new AllowanceSettings(next, holdTime, decisionsTopic, eventsTopic, policyFile, policySettings, metricsMaxAgents, maxRemembered);
     }
 }

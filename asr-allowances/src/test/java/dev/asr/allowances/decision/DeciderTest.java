@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asr.allowances.ledger.AgentAllowance;
 import dev.asr.allowances.ledger.CashView;
 import dev.asr.allowances.ledger.Hold;
+import dev.asr.allowances.ledger.Holds;
 import dev.asr.allowances.ledger.Thresholds;
 import dev.asr.allowances.policy.AllowancePolicy;
 import dev.asr.allowances.policy.BandAllowance;
@@ -13,7 +14,6 @@ import dev.asr.allowances.policy.Period;
 import dev.asr.event.Band;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,7 @@ class DeciderTest {
     private static final Duration HOLD = Duration.ofMinutes(5);
 
     private static AgentAllowance spent(long micros) {
-        return new AgentAllowance("trading", "bot-1", Band.ASSISTED, DAY_START, micros, Map.of(), 0);
+        return new AgentAllowance("trading", "bot-1", Band.ASSISTED, DAY_START, micros, Holds.NONE, 0);
     }
 
     private static AuthorizationRequest ask(String id, long micros) {
@@ -47,7 +47,7 @@ class DeciderTest {
         assertThat(exact.outcome().view().heldMicros()).isEqualTo(5 * DOLLAR);
         assertThat(exact.outcome().view().remainingMicros()).isZero();
         assertThat(exact.outcome().holdExpiresAt()).isEqualTo(Instant.parse("2026-12-01T12:05:00Z"));
-        assertThat(exact.state().holds()).containsEntry("a-1", new Hold("a-1", 5 * DOLLAR, Instant.parse("2026-12-01T12:05:00Z")));
+        assertThat(exact.state().holds().asMap()).containsEntry("a-1", new Hold("a-1", 5 * DOLLAR, Instant.parse("2026-12-01T12:05:00Z")));
 
         Decider.Decided over = Decider.decide(spent(195 * DOLLAR), ASSISTED, ask("a-2", 5 * DOLLAR + 1), NOON, HOLD);
         assertThat(over.outcome().decision()).isEqualTo(Decision.DENY);
@@ -120,7 +120,7 @@ class DeciderTest {
 
         // The spend of a-1 arrives ($9.50, less than held): the hold goes, the spend counts.
         AgentAllowance settled = held.withSpend(9_500_000, NOON.plusSeconds(30), "a-1", ASSISTED);
-        assertThat(settled.holds()).isEmpty();
+        assertThat(settled.holds().isEmpty()).isTrue();
         assertThat(settled.view(ASSISTED).remainingMicros()).isEqualTo(200 * DOLLAR - 180 * DOLLAR - 9_500_000);
         assertThat(held.withoutHold("a-1").heldMicros()).as("released early").isZero();
     }

@@ -206,6 +206,34 @@ class AllowanceServiceIntegrationTest {
         }
     }
 
+    @Test
+    void decisionsRememberedForRetriesAreBoundedTheOldestForgottenFirst() throws Exception {
+        Map<String, String> given = new HashMap<>(POLICY);
+        given.put("asr.topic.decisions", settings.decisionsTopic());
+        given.put("asr.topic.allowance-events", settings.eventsTopic());
+        given.put("asr.allowance.max-remembered", "100");
+        settings = AllowanceSettings.from(given);
+        try (AllowanceService service = start()) {
+            Outcome first = null;
+            for (int i = 0; i < 300; i++) {
+                Outcome outcome = service.authorize(new AuthorizationRequest("m-" + i, "f", "bot-" + (i % 7), 1, "TRANSACTION", null));
+                first = i == 6 ? outcome : first;
+            }
+            assertThat(service.rememberedDecisions()).isEqualTo(100);
+            long heldBefore = service.view("f", "bot-6").orElseThrow().heldMicros();
+            service.authorize(new AuthorizationRequest("m-299", "f", "bot-5", 1, "TRANSACTION", null));
+            assertThat(service.view("f", "bot-5").orElseThrow().heldMicros()).as("m-299 is remembered: nothing new held")
+                    .isEqualTo(43);
+            Outcome again = service.authorize(new AuthorizationRequest("m-6", "f", "bot-6", 1, "TRANSACTION", null));
+            assertThat(again.decidedAt()).as("m-6 was forgotten: decided anew").isAfter(first.decidedAt());
+            assertThat(service.view("f", "bot-6").orElseThrow().heldMicros()).as("its hold replaces the open one of the same id")
+                    .isEqualTo(heldBefore);
+        }
+        try (AllowanceService restored = start()) {
+            assertThat(restored.rememberedDecisions()).as("a restore remembers no more either").isEqualTo(100);
+        }
+    }
+
     private List<String> eventIds() {
         return read(settings.eventsTopic(), AllowanceEvent.class).stream().map(AllowanceEvent::getEventId).toList();
     }

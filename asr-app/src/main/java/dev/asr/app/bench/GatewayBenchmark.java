@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The HTTP gateway under load over loopback, answering 202 only after Kafka acknowledged: first
@@ -71,14 +70,14 @@ public final class GatewayBenchmark {
             out.flush();
             try (IngestGateway gateway = IngestGateway.start(settings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(TOKEN), Set.of("*")))))) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newFixedThreadPool(Math.max(4, connections), named(LOAD + "http"))).build();
+                        .executor(Executors.newFixedThreadPool(Math.max(4, connections), Load.named("http"))).build();
                 URI spend = URI.create(gateway.url() + "/v1/spend");
                 throughput(http, spend, Duration.ofSeconds(3));
                 ThreadCpu before = ThreadCpu.now();
                 double brokerBefore = broker.cpuSeconds();
                 long eventsBefore = accepted.get();
                 double eventsPerSecond = throughput(http, spend, duration);
-                Map<String, Double> cpu = ThreadCpu.now().since(before, GatewayBenchmark::role);
+                Map<String, Double> cpu = ThreadCpu.now().since(before, Load::role);
                 double brokerCpu = broker.cpuSeconds() - brokerBefore;
                 long events = accepted.get() - eventsBefore;
                 double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum() + brokerCpu;
@@ -90,7 +89,7 @@ public final class GatewayBenchmark {
                 out.flush();
                 long peakHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 Latency latency = fixedRate(http, spend);
-                long inTopic = recordsIn(bootstrap, topics.spend().name());
+                long inTopic = Load.recordsIn(bootstrap, topics.spend().name());
                 out.printf(Locale.ROOT, "  check                  %,d events answered 202, %,d records in %s%s%n", accepted.get(), inTopic,
                         topics.spend().name(), inTopic >= accepted.get() ? "" : ": RECORDS MISSING");
                 if (inTopic < accepted.get()) {
@@ -105,22 +104,6 @@ public final class GatewayBenchmark {
             }
             return true;
         }
-    }
-
-    /** Threads of the load generator are named so; the HTTP client's selector is "HttpClient-...". */
-    private static final String LOAD = "bench-load-";
-
-    private static String role(String thread) {
-        return thread.startsWith(LOAD) || thread.startsWith("HttpClient") ? "load" : "gateway";
-    }
-
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
-        AtomicLong next = new AtomicLong();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + next.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** Every connection posts batch after batch for the duration; returns events accepted per second. */
@@ -144,7 +127,7 @@ public final class GatewayBenchmark {
                     accepted.addAndGet(batch);
                     requests.incrementAndGet();
                 }
-            }, Executors.newSingleThreadExecutor(named(LOAD + "loop-" + c + "-"))));
+            }, Executors.newSingleThreadExecutor(Load.named("loop-" + c + "-"))));
         }
         CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -168,7 +151,7 @@ public final class GatewayBenchmark {
         AtomicLong failures = new AtomicLong();
         Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>(total);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named(LOAD + "ticker-"));
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Load.named("ticker-"));
         long start = System.nanoTime() + 50_000_000L;
         for (int i = 0; i < total; i++) {
             int index = i;
@@ -197,27 +180,13 @@ public final class GatewayBenchmark {
             measured[i - warmup] = nanos.get(i);
         }
         Arrays.sort(measured);
-        Latency latency = new Latency(percentile(measured, 0.50), percentile(measured, 0.99));
+        Latency latency = new Latency(Load.percentile(measured, 0.50), Load.percentile(measured, 0.99));
         out.printf(Locale.ROOT, "  latency at %,.0f ev/s   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests of %d"
-                        + " events after %d warm-up, %d not 202%s)%n", rate, latency.p50, percentile(measured, 0.90), latency.p99,
-                percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, rateBatch, warmup, failures.get(),
+                        + " events after %d warm-up, %d not 202%s)%n", rate, latency.p50, Load.percentile(measured, 0.90), latency.p99,
+                Load.percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, rateBatch, warmup, failures.get(),
                 failedWith.isEmpty() ? "" : ": " + failedWith);
         out.flush();
         return latency;
-    }
-
-    private static long recordsIn(String bootstrap, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
-            partitions.forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            return admin.listOffsets(latest).all().get().values().stream().mapToLong(info -> info.offset()).sum();
-        }
-    }
-
-    private static double percentile(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * q) - 1)] / 1e6;
     }
 
     private static HttpResponse<String> send(HttpClient http, URI uri, String body) {

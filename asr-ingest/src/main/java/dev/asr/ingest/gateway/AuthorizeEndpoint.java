@@ -82,15 +82,16 @@ final class AuthorizeEndpoint {
                         + " 2.50"));
                 return;
             }
-            String kind = text(request, "kind");
-            if (kind != null && Arrays.stream(SpendKind.values()).noneMatch(k -> k.name().equals(kind.toUpperCase(Locale.ROOT)))) {
-                IngestGateway.reply(exchange, 400, IngestGateway.error("kind is '" + kind + "'; use one of "
+            String given = text(request, "kind");
+            String kind = given == null ? null : given.toUpperCase(Locale.ROOT);
+            if (kind != null && Arrays.stream(SpendKind.values()).noneMatch(k -> k.name().equals(kind))) {
+                IngestGateway.reply(exchange, 400, IngestGateway.error("kind is '" + given + "'; use one of "
                         + Arrays.toString(SpendKind.values())));
                 return;
             }
-            Outcome outcome = allowances.authorize(new AuthorizationRequest(authorizationId, fleet, agentId, amount.asLong(),
-                    kind == null ? null : kind.toUpperCase(Locale.ROOT), text(request, "task_id")));
-            IngestGateway.reply(exchange, 200, answer(outcome));
+            Outcome outcome = allowances.authorize(new AuthorizationRequest(authorizationId, fleet, agentId, amount.asLong(), kind,
+                    text(request, "task_id")));
+            IngestGateway.reply(exchange, 200, answer(fleet, agentId, amount.asLong(), outcome));
         } catch (AllowanceService.NotReadyException e) {
             exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
             IngestGateway.reply(exchange, 503, IngestGateway.error(e.getMessage()).put("reason", "not-ready"));
@@ -100,10 +101,10 @@ final class AuthorizeEndpoint {
         }
     }
 
-    static ObjectNode answer(Outcome outcome) {
+    static ObjectNode answer(String fleet, String agentId, long amountMicros, Outcome outcome) {
         CashView view = outcome.view();
-        ObjectNode answer = JSON.createObjectNode().put("authorization_id", outcome.authorizationId())
-                .put("decision", outcome.decision().name()).put("reason", outcome.reason().code()).put("band", view.band().name())
+        ObjectNode answer = JSON.createObjectNode().put("authorization_id", outcome.authorizationId()).put("fleet", fleet)
+                .put("agent_id", agentId).put("amount_micros", amountMicros).put("decision", outcome.decision().name()).put("reason", outcome.reason().code()).put("band", view.band().name())
                 .put("limit_micros", view.limitMicros()).put("spent_micros", view.spentMicros()).put("held_micros", view.heldMicros())
                 .put("remaining_micros", view.remainingMicros()).put("period_start", view.periodStart().toString())
                 .put("period_end", view.periodEnd().toString()).put("decided_at", outcome.decidedAt().toString());

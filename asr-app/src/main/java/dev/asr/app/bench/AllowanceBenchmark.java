@@ -1,0 +1,231 @@
+package dev.asr.app.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asr.allowances.service.AllowanceService;
+import dev.asr.allowances.service.AllowanceSettings;
+import dev.asr.allowances.service.DecisionsTopic;
+import dev.asr.ingest.gateway.GatewaySettings;
+import dev.asr.ingest.gateway.IngestGateway;
+import dev.asr.ingest.gateway.Tokens;
+import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.Topics;
+import dev.asr.schemas.registry.RegistrySettings;
+import dev.asr.schemas.registry.SchemaRegistry;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * {@code POST /v1/authorize} under load over loopback, each decision written to the decisions topic
+ * (acks=all) before it is answered, every ALLOW holding its amount: first decisions per second from
+ * many connections at once, for many agents, then latency at a fixed rate measured from when each
+ * request was due. Then a check: every answered decision is on the topic, and no agent's ALLOWs
+ * exceeded its limit. The broker runs in its own process; gateway, allowances and load generator
+ * share this one.
+ */
+public final class AllowanceBenchmark {
+
+    private static final double TARGET_DECISIONS_PER_SECOND = 10_000;
+    private static final double TARGET_P99_MS = 10;
+    private static final String TOKEN = "bench-token";
+    private static final String PATH = "/v1/authorize";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every agent may spend 5,000 a day, 1 at most at once: amounts of 0.01-1.00 are allowed until a few thousand were held. */
+    private static final Map<String, String> POLICY = Map.of("asr.allowance.unrated.limit", "5000", "asr.allowance.unrated.max-spend", "1",
+            "asr.allowance.unrated.review-above", "1");
+    private static final long LIMIT_MICROS = 5_000_000_000L;
+
+    private final Duration duration;
+    private final int connections;
+    private final int agents;
+    private final double rate;
+    private final PrintWriter out;
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Map<String, AtomicLong> allowedByAgent = new ConcurrentHashMap<>();
+
+    public AllowanceBenchmark(Duration duration, int connections, int agents, double rate, PrintWriter out) {
+        this.duration = duration;
+        this.connections = connections;
+        this.agents = agents;
+        this.rate = rate;
+        this.out = out;
+    }
+
+    public boolean run() throws Exception {
+        try (ChildBroker broker = ChildBroker.start("asr-bench-allowances")) {
+            String bootstrap = broker.bootstrapServers();
+            Topics topics = broker.topics(TopicNames.DEFAULTS, 4);
+            AllowanceSettings settings = AllowanceSettings.from(POLICY);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                DecisionsTopic.ensure(admin, settings, 4, (short) 1);
+            }
+            GatewaySettings gatewaySettings = GatewaySettings.from(Map.of("bootstrap.servers", bootstrap, "schema.registry.url",
+                    RegistrySettings.EMBEDDED_PREFIX + broker.directory().resolve("schemas"), "asr.ingest.port", "0",
+                    "asr.ingest.host", "127.0.0.1", "asr.ingest.threads", Integer.toString(connections),
+                    "asr.ingest.max-requests-per-token", Integer.toString(Math.max(64, connections))));
+            out.printf(Locale.ROOT, "ASR allowance benchmark: %d cores, max heap %d MB; broker in its own process; each decision acks=all"
+                    + " before its answer; %,d agents, amounts 0.01-1.00, every ALLOW held %s%n", Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().maxMemory() >> 20, agents, settings.holdTime());
+            out.flush();
+            try (SchemaRegistry registry = RegistrySettings.embedded(broker.directory().resolve("schemas")).open();
+                 AllowanceService allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap, "linger.ms", System.getProperty("bench.linger", "0")), topics, registry,
+                         Clock.systemUTC());
+                 IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(TOKEN),
+                         Set.of("*")))), allowances)) {
+                if (!allowances.awaitReady(Duration.ofSeconds(60))) {
+                    throw new IllegalStateException("the allowances did not restore within 60 s: " + allowances.notReadyBecause());
+                }
+                URI base = URI.create(gateway.url());
+                throughput(base, Duration.ofSeconds(Long.getLong("bench.warmup", 5)), false);
+                ThreadCpu before = ThreadCpu.now();
+                double brokerBefore = broker.cpuSeconds();
+                long decisionsBefore = answered.get();
+                double perSecond = throughput(base, duration, true);
+                Map<String, Double> cpu = ThreadCpu.now().since(before, Load::role);
+                double brokerCpu = broker.cpuSeconds() - brokerBefore;
+                long decisions = answered.get() - decisionsBefore;
+                double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum() + brokerCpu;
+                out.printf(Locale.ROOT, "  cpu in that run        %.1f s: gateway and allowances %.0f%% (%.1f µs/decision), load generator %.0f%%,"
+                                + " GC and JIT %.0f%%, broker %.0f%%%n", total, 100 * cpu.getOrDefault("gateway", 0.0) / total,
+                        cpu.getOrDefault("gateway", 0.0) * 1e6 / decisions, 100 * cpu.getOrDefault("load", 0.0) / total,
+                        100 * cpu.getOrDefault("other", 0.0) / total, 100 * brokerCpu / total);
+                long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                out.flush();
+                double p99 = fixedRate(base);
+                long onTopic = Load.recordsIn(bootstrap, settings.decisionsTopic());
+                long overLimit = allowedByAgent.values().stream().filter(sum -> sum.get() > LIMIT_MICROS).count();
+                out.printf(Locale.ROOT, "  check                  %,d decisions answered, %,d records in %s%s; %,d agents, none allowed more than"
+                                + " its limit%s%n", answered.get(), onTopic, settings.decisionsTopic(), onTopic >= answered.get() ? ""
+                                : ": DECISIONS MISSING", allowances.agentCount(), overLimit == 0 ? "" : ": " + overLimit + " OVER");
+                out.printf(Locale.ROOT, "  heap                   %d MB in use after the throughput run (gateway, allowances, client and load"
+                        + " generator)%n", heap >> 20);
+                boolean met = perSecond >= TARGET_DECISIONS_PER_SECOND && p99 <= TARGET_P99_MS;
+                out.printf(Locale.ROOT, "  targets                >= %,.0f decisions/s and p99 <= %.0f ms at %,.0f decisions/s: %s%n",
+                        TARGET_DECISIONS_PER_SECOND, TARGET_P99_MS, rate, met ? "met" : "NOT met");
+                out.flush();
+                return onTopic >= answered.get() && overLimit == 0;
+            }
+        }
+    }
+
+    /** Every connection asks, one request after another, for the duration; returns decisions per second. */
+    private double throughput(URI gateway, Duration length, boolean report) throws Exception {
+        AtomicLong decisions = new AtomicLong();
+        AtomicLong allowed = new AtomicLong();
+        long end = System.nanoTime() + length.toNanos();
+        long start = System.nanoTime();
+        List<CompletableFuture<Void>> loops = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            loops.add(CompletableFuture.runAsync(() -> {
+                try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
+                    while (System.nanoTime() < end) {
+                        Load.Connection.Answer answer = connection.post(body());
+                        if (answer.status() != 200) {
+                            throw new IllegalStateException("the gateway answered " + answer.status() + ": " + answer.body());
+                        }
+                        if (record(answer.body())) {
+                            allowed.incrementAndGet();
+                        }
+                        decisions.incrementAndGet();
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, Executors.newSingleThreadExecutor(Load.named("loop-" + c + "-"))));
+        }
+        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (report) {
+            out.printf(Locale.ROOT, "  throughput             %,.0f decisions/s (%,d in %.1f s, %d connections; %,d ALLOW, each held)%n",
+                    decisions.get() / seconds, decisions.get(), seconds, connections, allowed.get());
+            out.flush();
+        }
+        return decisions.get() / seconds;
+    }
+
+    /**
+     * Requests due on a fixed schedule, taken in turn by {@link #connections} connections, each timed
+     * from when it was due (a request waiting for a free connection counts that wait); returns p99 in ms.
+     */
+    private double fixedRate(URI gateway) throws Exception {
+        long intervalNanos = (long) (1e9 / rate);
+        int total = (int) Math.max(10, rate * duration.toSeconds());
+        int warmup = (int) Math.min(total / 5, rate * 3);
+        long[] nanos = new long[total];
+        AtomicLong next = new AtomicLong();
+        Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
+        long start = System.nanoTime() + 50_000_000L;
+        List<CompletableFuture<Void>> loops = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            loops.add(CompletableFuture.runAsync(() -> {
+                try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
+                    for (int i = (int) next.getAndIncrement(); i < total; i = (int) next.getAndIncrement()) {
+                        long due = start + i * intervalNanos;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                        Load.Connection.Answer answer = connection.post(body());
+                        nanos[i] = System.nanoTime() - due;
+                        if (answer.status() != 200) {
+                            failedWith.computeIfAbsent(Integer.toString(answer.status()), k -> new AtomicLong()).incrementAndGet();
+                        } else {
+                            record(answer.body());
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, Executors.newSingleThreadExecutor(Load.named("paced-" + c + "-"))));
+        }
+        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+        long[] measured = Arrays.copyOfRange(nanos, warmup, total);
+        Arrays.sort(measured);
+        double p99 = Load.percentile(measured, 0.99);
+        out.printf(Locale.ROOT, "  latency at %,.0f/s      p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests after %d"
+                        + " warm-up, %d connections%s)%n", rate, Load.percentile(measured, 0.50), Load.percentile(measured, 0.90), p99,
+                Load.percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, warmup, connections,
+                failedWith.isEmpty() ? "" : ", failed: " + failedWith);
+        out.flush();
+        return p99;
+    }
+
+    /** Counts an answered decision, and an ALLOW's amount against its agent; true for an ALLOW. */
+    private boolean record(String body) {
+        answered.incrementAndGet();
+        try {
+            JsonNode decision = JSON.readTree(body);
+            if (!decision.path("decision").asText().equals("ALLOW")) {
+                return false;
+            }
+            allowedByAgent.computeIfAbsent(decision.path("agent_id").asText(), a -> new AtomicLong())
+                    .addAndGet(decision.path("amount_micros").asLong());
+            return true;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the gateway's answer is not JSON: " + body, e);
+        }
+    }
+
+    private String body() {
+        long n = sequence.incrementAndGet();
+        return "{\"fleet\":\"bench\",\"agent_id\":\"agent-" + (n % agents) + "\",\"amount_micros\":" + (10_000 + (n * 7919) % 990_001)
+                + ",\"kind\":\"TRANSACTION\"}";
+    }
+}
