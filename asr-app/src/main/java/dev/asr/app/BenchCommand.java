@@ -125,6 +125,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--duration", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).")
         Duration duration = Duration.ofSeconds(20);
 
+        @Option(names = "--warmup", paramLabel = "DURATION", description = "Load before the measured phases, for the JIT on a small machine"
+                + " (default: ${DEFAULT-VALUE}).")
+        Duration warmup = Duration.ofSeconds(15);
+
         @Option(names = "--connections", description = "Concurrent connections in the throughput phase (default: ${DEFAULT-VALUE}).")
         int connections = 32;
 
@@ -139,7 +143,7 @@ final class BenchCommand implements Runnable {
             if (connections < 1 || agents < 1 || rate <= 0) {
                 throw new IllegalArgumentException("--connections and --agents must be at least 1, --rate positive");
             }
-            return new AllowanceBenchmark(duration, connections, agents, rate, spec.commandLine().getOut()).run() ? 0 : 1;
+            return new AllowanceBenchmark(warmup, duration, connections, agents, rate, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 }

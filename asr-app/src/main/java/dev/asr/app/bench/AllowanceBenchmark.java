@@ -51,6 +51,7 @@ public final class AllowanceBenchmark {
             "asr.allowance.unrated.review-above", "1");
     private static final long LIMIT_MICROS = 5_000_000_000L;
 
+    private final Duration warmup;
     private final Duration duration;
     private final int connections;
     private final int agents;
@@ -59,8 +60,10 @@ public final class AllowanceBenchmark {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final Map<String, AtomicLong> allowedByAgent = new ConcurrentHashMap<>();
+    private java.util.concurrent.ExecutorService loops;
 
-    public AllowanceBenchmark(Duration duration, int connections, int agents, double rate, PrintWriter out) {
+    public AllowanceBenchmark(Duration warmup, Duration duration, int connections, int agents, double rate, PrintWriter out) {
+        this.warmup = warmup;
         this.duration = duration;
         this.connections = connections;
         this.agents = agents;
@@ -85,7 +88,7 @@ public final class AllowanceBenchmark {
                     Runtime.getRuntime().maxMemory() >> 20, agents, settings.holdTime());
             out.flush();
             try (SchemaRegistry registry = RegistrySettings.embedded(broker.directory().resolve("schemas")).open();
-                 AllowanceService allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap, "linger.ms", System.getProperty("bench.linger", "0")), topics, registry,
+                 AllowanceService allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap), topics, registry,
                          Clock.systemUTC());
                  IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(TOKEN),
                          Set.of("*")))), allowances)) {
@@ -93,7 +96,9 @@ public final class AllowanceBenchmark {
                     throw new IllegalStateException("the allowances did not restore within 60 s: " + allowances.notReadyBecause());
                 }
                 URI base = URI.create(gateway.url());
-                throughput(base, Duration.ofSeconds(Long.getLong("bench.warmup", 5)), false);
+                // The load's threads live until the CPU split is taken (a thread that ended is not counted).
+                loops = Executors.newFixedThreadPool(connections, Load.named("loop-"));
+                throughput(base, warmup, false);
                 ThreadCpu before = ThreadCpu.now();
                 double brokerBefore = broker.cpuSeconds();
                 long decisionsBefore = answered.get();
@@ -108,6 +113,7 @@ public final class AllowanceBenchmark {
                         100 * cpu.getOrDefault("other", 0.0) / total, 100 * brokerCpu / total);
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 out.flush();
+                loops.shutdown();
                 double p99 = fixedRate(base);
                 long onTopic = Load.recordsIn(bootstrap, settings.decisionsTopic());
                 long overLimit = allowedByAgent.values().stream().filter(sum -> sum.get() > LIMIT_MICROS).count();
@@ -131,9 +137,9 @@ public final class AllowanceBenchmark {
         AtomicLong allowed = new AtomicLong();
         long end = System.nanoTime() + length.toNanos();
         long start = System.nanoTime();
-        List<CompletableFuture<Void>> loops = new ArrayList<>();
+        List<CompletableFuture<Void>> running = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            loops.add(CompletableFuture.runAsync(() -> {
+            running.add(CompletableFuture.runAsync(() -> {
                 try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
                     while (System.nanoTime() < end) {
                         Load.Connection.Answer answer = connection.post(body());
@@ -148,9 +154,9 @@ public final class AllowanceBenchmark {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, Executors.newSingleThreadExecutor(Load.named("loop-" + c + "-"))));
+            }, loops));
         }
-        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (report) {
             out.printf(Locale.ROOT, "  throughput             %,.0f decisions/s (%,d in %.1f s, %d connections; %,d ALLOW, each held)%n",
@@ -172,6 +178,7 @@ public final class AllowanceBenchmark {
         AtomicLong next = new AtomicLong();
         Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
         long start = System.nanoTime() + 50_000_000L;
+        java.util.concurrent.ExecutorService paced = Executors.newFixedThreadPool(connections, Load.named("paced-"));
         List<CompletableFuture<Void>> loops = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             loops.add(CompletableFuture.runAsync(() -> {
@@ -193,9 +200,10 @@ public final class AllowanceBenchmark {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, Executors.newSingleThreadExecutor(Load.named("paced-" + c + "-"))));
+            }, paced));
         }
         CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+        paced.shutdown();
         long[] measured = Arrays.copyOfRange(nanos, warmup, total);
         Arrays.sort(measured);
         double p99 = Load.percentile(measured, 0.99);
