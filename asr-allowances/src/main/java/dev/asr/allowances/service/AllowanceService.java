@@ -38,7 +38,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -110,6 +109,8 @@ public final class AllowanceService implements AutoCloseable {
     private final AvroSerde<AuthorizationDecision> decisions;
     private final AvroSerde<AllowanceEvent> events;
     private final KafkaProducer<String, byte[]> producer;
+    /** Decisions go to Kafka in bursts (see {@link GroupCommit}); each caller still waits for its own acknowledgement. */
+    private final GroupCommit commits;
     private final KafkaConsumer<byte[], byte[]> follower;
     private final Map<String, Entry> agents = new ConcurrentHashMap<>();
     private final Clock clock;
@@ -141,6 +142,7 @@ public final class AllowanceService implements AutoCloseable {
         producerConfig.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "asr-allowances");
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+        this.commits = new GroupCommit(producer, "asr-allowances-writer");
         Map<String, Object> consumerConfig = new HashMap<>(kafka);
         consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -369,8 +371,8 @@ public final class AllowanceService implements AutoCloseable {
     private void write(AuthorizationDecision record) {
         byte[] value = decisions.encode(settings.decisionsTopic(), record);
         try {
-            producer.send(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(), record.getAgentId(), value))
-                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            commits.write(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(), record.getAgentId(),
+                    value), SEND_TIMEOUT);
         } catch (ExecutionException e) {
             throw new IllegalStateException("the decision could not be written to " + settings.decisionsTopic() + " ("
                     + e.getCause().getMessage() + "): nothing was decided, retry", e.getCause());
@@ -643,6 +645,7 @@ public final class AllowanceService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commits.close();
         producer.close(Duration.ofSeconds(10));
     }
 }

@@ -113,6 +113,10 @@ public final class AllowanceBenchmark {
                         100 * cpu.getOrDefault("other", 0.0) / total, 100 * brokerCpu / total);
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 out.flush();
+                double refused = refusedBeforeDeciding(base);
+                out.printf(Locale.ROOT, "  baseline               %,.0f requests/s answered 400 before any decision (same connections: HTTP, token and"
+                        + " JSON alone); decisions ran at %.2f of it%n", refused, perSecond / refused);
+                out.flush();
                 loops.shutdown();
                 double p99 = fixedRate(base);
                 long onTopic = Load.recordsIn(bootstrap, settings.decisionsTopic());
@@ -164,6 +168,31 @@ public final class AllowanceBenchmark {
             out.flush();
         }
         return decisions.get() / seconds;
+    }
+
+    /** The same load with a body the gateway refuses before deciding ({@code {}}: 400): what HTTP, the token and JSON cost alone. */
+    private double refusedBeforeDeciding(URI gateway) throws Exception {
+        AtomicLong refused = new AtomicLong();
+        long end = System.nanoTime() + duration.toNanos();
+        long start = System.nanoTime();
+        List<CompletableFuture<Void>> running = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            running.add(CompletableFuture.runAsync(() -> {
+                try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
+                    while (System.nanoTime() < end) {
+                        Load.Connection.Answer answer = connection.post("{}");
+                        if (answer.status() != 400) {
+                            throw new IllegalStateException("the gateway answered " + answer.status() + " to {}: " + answer.body());
+                        }
+                        refused.incrementAndGet();
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, loops));
+        }
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get();
+        return refused.get() / ((System.nanoTime() - start) / 1e9);
     }
 
     /**
