@@ -82,7 +82,8 @@ public final class AllowanceBenchmark {
             GatewaySettings gatewaySettings = GatewaySettings.from(Map.of("bootstrap.servers", bootstrap, "schema.registry.url",
                     RegistrySettings.EMBEDDED_PREFIX + broker.directory().resolve("schemas"), "asr.ingest.port", "0",
                     "asr.ingest.host", "127.0.0.1", "asr.ingest.threads", Integer.toString(connections),
-                    "asr.ingest.max-requests-per-token", Integer.toString(Math.max(64, connections))));
+                    "asr.ingest.max-requests-per-token", Integer.toString(Math.max(64, connections)), "asr.ingest.max-requests",
+                    Integer.toString(Math.max(128, connections))));
             out.printf(Locale.ROOT, "ASR allowance benchmark: %d cores, max heap %d MB; broker in its own process; each decision acks=all"
                     + " before its answer; %,d agents, amounts 0.01-1.00, every ALLOW held %s%n", Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().maxMemory() >> 20, agents, settings.holdTime());
