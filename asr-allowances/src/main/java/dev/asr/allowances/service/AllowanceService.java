@@ -82,6 +82,8 @@ public final class AllowanceService implements AutoCloseable {
     /** How far back the spend topic is read at start: the longest period, a month, and a day of slack. */
     private static final Duration SPEND_REPLAY = Duration.ofDays(32);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    /** How many spend event ids are remembered to count resends once (about 100 bytes each). */
+    static final int SEEN_SPEND = 200_000;
 
     /** Thrown while the service restores its state: decide nothing yet (503, reason not-ready). */
     public static final class NotReadyException extends RuntimeException {
@@ -122,6 +124,17 @@ public final class AllowanceService implements AutoCloseable {
     private volatile String notReadyBecause = "restoring the agents' allowances from the topics";
     /** The band allowances in force: replaced whole by {@link #usePolicy} (a changed policy file), state kept. */
     private volatile AllowancePolicy policy;
+    /**
+     * The spend events' ids seen last (the follower's thread only): a resend of one of them counts
+     * once. Resends come soon after the first; one older than the last {@value #SEEN_SPEND} events
+     * would count twice (less allowance, never more).
+     */
+    private final Map<String, Boolean> seenSpend = new LinkedHashMap<>(1 << 16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > SEEN_SPEND;
+        }
+    };
     /** Decisions remembered for retries, oldest first, across agents: what {@link #forget} drops first. */
     private final ArrayDeque<Remembered> rememberedOrder = new ArrayDeque<>();
     private final LongAdder[] decisionCounts = new LongAdder[Decision.values().length * Reason.values().length];
@@ -540,6 +553,9 @@ public final class AllowanceService implements AutoCloseable {
         try {
             if (record.topic().equals(topics.spend().name())) {
                 SpendEvent spend = topics.spend().valueSerde().deserializer().deserialize(record.topic(), record.value());
+                if (seenSpend.put(key(spend.getFleet(), spend.getAgentId()) + '\u001f' + spend.getEventId(), Boolean.TRUE) != null) {
+                    return; // a resend (SPEC §6: by event_id): its spend counted already
+                }
                 Entry entry = entry(spend.getFleet(), spend.getAgentId());
                 synchronized (entry) {
                     BandAllowance allowance = policy.of(spend.getFleet(), entry.state.band());

@@ -154,8 +154,9 @@ class AllowanceServiceIntegrationTest {
             service.authorize(new AuthorizationRequest("c", "f", "bot-2", 5 * DOLLAR, "TRANSACTION", null));
             assertThat(List.of(a.decision(), b.decision())).containsOnly(Decision.ALLOW);
             assertThat(service.release("f", "bot-2", "c")).isTrue();
-            // The spend of "a" ($9.50) and an unauthorized $3 of inference arrive.
-            send(spend("bot-2", "s-1", 9_500_000, "a"), spend("bot-2", "s-2", 3 * DOLLAR, null));
+            // The spend of "a" ($9.50) and an unauthorized $3 of inference arrive; the first is sent
+            // again (a client's retry): it counts once, by its event_id.
+            send(spend("bot-2", "s-1", 9_500_000, "a"), spend("bot-2", "s-2", 3 * DOLLAR, null), spend("bot-2", "s-1", 9_500_000, "a"));
             await(() -> service.view("f", "bot-2").orElseThrow().spentMicros() == 12_500_000, "both spends counted");
             before = service.view("f", "bot-2").orElseThrow();
             assertThat(before.heldMicros()).as("only b's hold is open").isEqualTo(7 * DOLLAR);
