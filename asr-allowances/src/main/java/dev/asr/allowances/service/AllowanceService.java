@@ -280,6 +280,18 @@ public final class AllowanceService implements AutoCloseable {
         return statuses;
     }
 
+    /** A fleet's allowances now: its agents' statuses (every agent the service knows in the fleet). */
+    public List<AgentStatus> fleet(String fleet) {
+        Instant now = clock.instant();
+        List<AgentStatus> statuses = new ArrayList<>();
+        for (Entry entry : agents.values()) {
+            if (entry.state.fleet().equals(fleet)) {
+                statuses.add(status(entry, now));
+            }
+        }
+        return statuses;
+    }
+
     /** How many agents the service knows. */
     public int agentCount() {
         return agents.size();

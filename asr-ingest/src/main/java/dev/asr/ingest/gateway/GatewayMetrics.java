@@ -58,7 +58,13 @@ final class GatewayMetrics {
 
     /** The endpoint label of a request path. */
     static String endpoint(String path) {
-        return ENDPOINTS.contains(path) ? path : "other";
+        if (ENDPOINTS.contains(path)) {
+            return path;
+        }
+        if (path.startsWith(AllowanceReadEndpoint.AGENTS)) {
+            return "/v1/agents/{fleet}/{agent_id}";
+        }
+        return path.startsWith(AllowanceReadEndpoint.FLEETS) ? "/v1/fleets/{fleet}" : "other";
     }
 
     void answered(String path, int status) {

@@ -80,10 +80,12 @@ public final class IngestGateway implements AutoCloseable {
     private final Reachability reach;
     private final GatewayMetrics metrics;
     private final AuthorizeEndpoint authorizations;
+    private final AllowanceReadEndpoint reads;
 
     private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock, AllowanceService allowances) {
         this.settings = settings;
         this.authorizations = new AuthorizeEndpoint(allowances, settings.retryAfter());
+        this.reads = new AllowanceReadEndpoint(allowances);
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
         this.reach = new Reachability("asr ingest", settings.client().kafka(), client.registry()).start();
@@ -198,6 +200,21 @@ public final class IngestGateway implements AutoCloseable {
                 post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> authorizations.answer(onWorker, grant, body, release)));
                 return;
             }
+            if (AllowanceReadEndpoint.handles(path)) {
+                if (!exchange.getRequestMethod().equals(Methods.GET)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+                    reply(exchange, 405, error(path + " takes GET"));
+                    return;
+                }
+                Tokens.Grant grant = authenticate(exchange);
+                if (grant == null) {
+                    exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
+                    reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
+                    return;
+                }
+                reads.answer(exchange, grant, path);
+                return;
+            }
             if (path.equals("/openapi.json") && exchange.getRequestMethod().equals(Methods.GET)) {
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
                 exchange.getResponseSender().send(ByteBuffer.wrap(openApi));
@@ -222,7 +239,8 @@ public final class IngestGateway implements AutoCloseable {
                 return;
             }
             reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, POST /v1/authorize, POST"
-                    + " /v1/authorize/release, GET /openapi.json, /healthz, /readyz, /metrics"));
+                    + " /v1/authorize/release, GET /v1/agents/{fleet}/{agent_id}, GET /v1/fleets/{fleet}, GET /openapi.json, /healthz,"
+                    + " /readyz, /metrics"));
         } catch (RuntimeException e) {
             fail(exchange, e);
         }

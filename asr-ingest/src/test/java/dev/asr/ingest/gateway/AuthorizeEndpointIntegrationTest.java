@@ -156,9 +156,55 @@ class AuthorizeEndpointIntegrationTest {
         JsonNode document = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/openapi.json")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(document.path("paths").has("/v1/authorize")).isTrue();
+        assertThat(document.path("paths").has("/v1/agents/{fleet}/{agent_id}")).isTrue();
+        assertThat(document.path("paths").has("/v1/fleets/{fleet}")).isTrue();
         assertThat(document.path("paths").has("/v1/authorize/release")).isTrue();
         assertThat(document.at("/components/schemas/AuthorizationDecision/properties/reason/enum").toString())
                 .contains("over-remaining", "propose-only");
+    }
+
+    private HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.url() + path));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theReadApiGivesAnAgentsAllowanceAndAFleetsTotalsToItsFleetsTokenOnly() throws Exception {
+        post(gateway, "/v1/authorize", TRADING, "{\"authorization_id\":\"read-1\",\"fleet\":\"trading\",\"agent_id\":\"reader-a\","
+                + "\"amount_micros\":750000}");
+        post(gateway, "/v1/authorize", TRADING, "{\"authorization_id\":\"read-2\",\"fleet\":\"trading\",\"agent_id\":\"reader-b\","
+                + "\"amount_micros\":250000}");
+        HttpResponse<String> agent = get("/v1/agents/trading/reader-a", TRADING);
+        assertThat(agent.statusCode()).as(agent.body()).isEqualTo(200);
+        JsonNode state = JSON.readTree(agent.body());
+        assertThat(state.path("band").asText()).isEqualTo("UNRATED");
+        assertThat(state.at("/allowance/limit_micros").asLong()).isEqualTo(20_000_000);
+        assertThat(state.at("/allowance/held_micros").asLong()).isEqualTo(750_000);
+        assertThat(state.at("/allowance/remaining_micros").asLong()).isEqualTo(19_250_000);
+        assertThat(state.at("/allowance/burn_micros_per_second/5m").asDouble()).as("nothing spent yet, only held").isZero();
+        assertThat(state.at("/allowance/seconds_to_exhaustion").isNull()).isTrue();
+        assertThat(state.at("/allowance/mode").asText()).isEqualTo("autonomous");
+
+        JsonNode fleet = JSON.readTree(get("/v1/fleets/trading", TRADING).body());
+        assertThat(fleet.at("/agents_per_band/UNRATED").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(fleet.at("/allowance/held_micros").asLong()).isGreaterThanOrEqualTo(1_000_000);
+        assertThat(fleet.path("agents").asInt()).isEqualTo(fleet.at("/agents_per_band/UNRATED").asInt()
+                + fleet.at("/agents_per_band/REACTIVE").asInt() + fleet.at("/agents_per_band/ASSISTED").asInt()
+                + fleet.at("/agents_per_band/SELF_DIRECTED").asInt());
+
+        assertThat(get("/v1/agents/trading/reader-a", SUPPORT).statusCode()).as("another fleet's token").isEqualTo(403);
+        assertThat(get("/v1/fleets/trading", SUPPORT).statusCode()).isEqualTo(403);
+        assertThat(get("/v1/agents/trading/reader-a", null).statusCode()).isEqualTo(401);
+        assertThat(get("/v1/agents/trading/nobody", TRADING).statusCode()).isEqualTo(404);
+        assertThat(get("/v1/agents/trading", TRADING).statusCode()).as("no agent id").isEqualTo(404);
+        assertThat(post(gateway, "/v1/agents/trading/reader-a", TRADING, "{}").statusCode()).isEqualTo(405);
+        String scrape = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(scrape).as("one label for every agent path").contains("endpoint=\"/v1/agents/{fleet}/{agent_id}\"")
+                .doesNotContain("reader-a\",code");
     }
 
     private HttpResponse<String> post(IngestGateway target, String path, String token, String body) throws Exception {
