@@ -10,11 +10,11 @@ import dev.asr.event.Band;
 import io.undertow.server.HttpServerExchange;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.time.Duration;
 
 /**
  * The allowance half of the read API (contract §9): {@code GET /v1/agents/{fleet}/{agent_id}} — the
