@@ -138,54 +138,49 @@ public final class AllowanceBenchmark {
 
     /** Every connection asks, one request after another, for the duration; returns decisions per second. */
     private double throughput(URI gateway, Duration length, boolean report) throws Exception {
-        AtomicLong decisions = new AtomicLong();
         AtomicLong allowed = new AtomicLong();
-        long end = System.nanoTime() + length.toNanos();
         long start = System.nanoTime();
-        List<CompletableFuture<Void>> running = new ArrayList<>();
-        for (int c = 0; c < connections; c++) {
-            running.add(CompletableFuture.runAsync(() -> {
-                try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
-                    while (System.nanoTime() < end) {
-                        Load.Connection.Answer answer = connection.post(body());
-                        if (answer.status() != 200) {
-                            throw new IllegalStateException("the gateway answered " + answer.status() + ": " + answer.body());
-                        }
-                        if (record(answer.body())) {
-                            allowed.incrementAndGet();
-                        }
-                        decisions.incrementAndGet();
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, loops));
-        }
-        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get();
+        long decisions = asFastAsAnswered(gateway, length, this::body, 200, answer -> {
+            if (record(answer)) {
+                allowed.incrementAndGet();
+            }
+        });
         double seconds = (System.nanoTime() - start) / 1e9;
         if (report) {
             out.printf(Locale.ROOT, "  throughput             %,.0f decisions/s (%,d in %.1f s, %d connections; %,d ALLOW, each held)%n",
-                    decisions.get() / seconds, decisions.get(), seconds, connections, allowed.get());
+                    decisions / seconds, decisions, seconds, connections, allowed.get());
             out.flush();
         }
-        return decisions.get() / seconds;
+        return decisions / seconds;
     }
 
     /** The same load with a body the gateway refuses before deciding ({@code {}}: 400): what HTTP, the token and JSON cost alone. */
     private double refusedBeforeDeciding(URI gateway) throws Exception {
-        AtomicLong refused = new AtomicLong();
-        long end = System.nanoTime() + duration.toNanos();
         long start = System.nanoTime();
+        long refused = asFastAsAnswered(gateway, duration, () -> "{}", 400, answer -> { });
+        return refused / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Every connection posts {@code body} after body for {@code length}, each answer expected with
+     * {@code status} and handed to {@code onAnswer}; returns how many were answered.
+     */
+    private long asFastAsAnswered(URI gateway, Duration length, java.util.function.Supplier<String> body, int status,
+            java.util.function.Consumer<String> onAnswer) throws Exception {
+        AtomicLong answers = new AtomicLong();
+        long end = System.nanoTime() + length.toNanos();
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             running.add(CompletableFuture.runAsync(() -> {
                 try (Load.Connection connection = new Load.Connection(gateway, PATH, TOKEN)) {
                     while (System.nanoTime() < end) {
-                        Load.Connection.Answer answer = connection.post("{}");
-                        if (answer.status() != 400) {
-                            throw new IllegalStateException("the gateway answered " + answer.status() + " to {}: " + answer.body());
+                        String sent = body.get();
+                        Load.Connection.Answer answer = connection.post(sent);
+                        if (answer.status() != status) {
+                            throw new IllegalStateException("the gateway answered " + answer.status() + " to " + sent + ": " + answer.body());
                         }
-                        refused.incrementAndGet();
+                        onAnswer.accept(answer.body());
+                        answers.incrementAndGet();
                     }
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -193,7 +188,7 @@ public final class AllowanceBenchmark {
             }, loops));
         }
         CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get();
-        return refused.get() / ((System.nanoTime() - start) / 1e9);
+        return answers.get();
     }
 
     /**

@@ -201,18 +201,10 @@ public final class IngestGateway implements AutoCloseable {
                 return;
             }
             if (AllowanceReadEndpoint.handles(path)) {
-                if (!exchange.getRequestMethod().equals(Methods.GET)) {
-                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
-                    reply(exchange, 405, error(path + " takes GET"));
-                    return;
+                Tokens.Grant grant = admitted(exchange, Methods.GET);
+                if (grant != null) {
+                    reads.answer(exchange, grant, path);
                 }
-                Tokens.Grant grant = authenticate(exchange);
-                if (grant == null) {
-                    exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
-                    reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
-                    return;
-                }
-                reads.answer(exchange, grant, path);
                 return;
             }
             if (path.equals("/openapi.json") && exchange.getRequestMethod().equals(Methods.GET)) {
@@ -252,17 +244,24 @@ public final class IngestGateway implements AutoCloseable {
         void handle(HttpServerExchange exchange, Tokens.Grant grant, byte[] body);
     }
 
-    private void post(HttpServerExchange exchange, BodyHandler onBody) {
-        String path = exchange.getRequestPath();
-        if (!exchange.getRequestMethod().equals(Methods.POST)) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
-            reply(exchange, 405, error(path + " takes POST"));
-            return;
+    /** The request's grant when it uses {@code method} and carries a valid token; otherwise answered 405 or 401, and null. */
+    private Tokens.Grant admitted(HttpServerExchange exchange, HttpString method) {
+        if (!exchange.getRequestMethod().equals(method)) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, method.toString());
+            reply(exchange, 405, error(exchange.getRequestPath() + " takes " + method));
+            return null;
         }
         Tokens.Grant grant = authenticate(exchange);
         if (grant == null) {
             exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"asr\"");
             reply(exchange, 401, error("send 'Authorization: Bearer <token>' with a token of the gateway's tokens file"));
+        }
+        return grant;
+    }
+
+    private void post(HttpServerExchange exchange, BodyHandler onBody) {
+        Tokens.Grant grant = admitted(exchange, Methods.POST);
+        if (grant == null) {
             return;
         }
         String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
