@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -138,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
                     "application.id", "asr-demo",
                     "state.dir", data.resolve("streams").toString()));
             ExporterSettings exporterSettings = ExporterSettings.from(Map.of("asr.exporter.port", Integer.toString(exporterPort)));
-            GatewaySettings gatewaySettings = GatewaySettings.from(Map.of(
+            Map<String, String> gatewaySettings = new HashMap<>(Map.of(
                     "bootstrap.servers", broker.bootstrapServers(),
                     "schema.registry.url", RegistrySettings.EMBEDDED_PREFIX + data.resolve("schemas"),
                     "asr.ingest.port", Integer.toString(ingestPort)));
@@ -147,7 +148,8 @@ final class DemoCommand implements Callable<Integer> {
                  StreamsService streams = StreamsService.start(streamsSettings, streamsConfig, topics);
                  ExporterService exporter = ExporterService.start(exporterSettings, clientConfig, topics);
                  AllowanceService allowances = AllowanceService.start(allowanceSettings, clientConfig, topics, registry, Clock.systemUTC());
-                 IngestGateway gateway = IngestGateway.start(gatewaySettings, Tokens.of(List.of(new Tokens.Grant(Tokens.hash(token), Set.of("*")))),
+                 // The read API's figures come from the topology's stores, served on its own port.
+                 IngestGateway gateway = IngestGateway.start(withState(gatewaySettings, streams.stateUrl()), Tokens.of(List.of(new Tokens.Grant(Tokens.hash(token), Set.of("*")))),
                          allowances)) {
                 out.printf("  Kafka broker     %s (KRaft, in-process; data in %s)%n", broker.bootstrapServers(), data);
                 out.printf("  Schema registry  embedded, in %s%n", data.resolve("schemas"));
@@ -157,6 +159,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("  Ingest gateway   %s/v1/spend and /v1/outcomes, bearer token %s (OpenAPI at %s/openapi.json)%n",
                         gateway.url(), token, gateway.url());
                 out.printf("  Allowances       %s/v1/authorize, decisions in %s%n", gateway.url(), allowanceSettings.decisionsTopic());
+                out.printf("  Read API         %s/v1/agents/{fleet}/{agent_id} and /v1/fleets/{fleet} (band, figures per view, allowance)%n",
+                        gateway.url());
                 out.printf("  Fleet            %d agents (%s)%s, %.0f events/s, seed %d, via the %s%n", fleetSettings.agents(),
                         Arrays.stream(AgentKind.values()).map(AgentKind::slug).collect(Collectors.joining(", ")),
                         fleetSettings.drifts() ? " + 3 drifting over " + Durations.format(fleetSettings.driftPeriod()) : "",
@@ -190,6 +194,14 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             lifetime.shutDown();
         }
+    }
+
+    private static GatewaySettings withState(Map<String, String> settings, String stateUrl) {
+        Map<String, String> all = new HashMap<>(settings);
+        if (stateUrl != null) {
+            all.put("asr.ingest.state-url", stateUrl);
+        }
+        return GatewaySettings.from(all);
     }
 
     private static String allowanceLine(String decisions) {

@@ -68,6 +68,8 @@ final class SettingsLoader {
             "asr.client.when-full",
             "asr.client.block-timeout",
             "asr.streams.host",
+            "asr.streams.advertised-host",
+            "asr.ingest.state-url",
             "asr.exporter.host",
             "asr.exporter.threads",
             "asr.ingest.host",

@@ -112,7 +112,14 @@ class DemoIntegrationTest {
                 // self-directed gets the larger limit (the demo prints the change).
                 awaitQuery(api, "asr_allowance_decisions_total{decision=\"ALLOW\"} > 0", prometheus, directory.resolve("prometheus.log"));
                 awaitLine(process, log, Pattern.compile("allowances: .*UNRATED \\d+ ALLOW"));
-                awaitLine(process, log, Pattern.compile("allowance trading-bot-\\d+ +UNRATED -> SELF_DIRECTED: limit 20\\.00 -> 2,000\\.00"));
+                Matcher promoted = awaitLine(process, log,
+                        Pattern.compile("allowance (trading-bot-\\d+) +UNRATED -> SELF_DIRECTED: limit 20\\.00 -> 2,000\\.00"));
+                // The read API answers that bot with one token: its allowance (the gateway's) and its figures per view (the topology's).
+                HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.group(1)
+                        + "/v1/agents/trading/" + promoted.group(1))).header("Authorization", "Bearer " + gateway.group(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                assertThat(read.body()).contains("\"limit_micros\":2000000000", "\"views\":{\"1m\":{", "\"1h\":{", "\"asr\":");
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor(20, TimeUnit.SECONDS);

@@ -5,6 +5,8 @@ import dev.asr.schemas.ops.Health;
 import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.rules.Rejection;
 import dev.asr.streams.processor.PipelineCounters;
+import dev.asr.streams.query.StateEndpoint;
+import dev.asr.streams.query.StateQueries;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -18,7 +20,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * The Streams process's own endpoint: {@code /metrics} (whether it runs, and what it did with the
  * input: dead letters by reason, duplicates, late records, timed-out tasks, read at scrape time from
  * the counters; the figures themselves are the exporter's job), {@code /healthz} and {@code
- * /readyz} (see {@link Health}). It serves from before Kafka is reached, so {@code /readyz} can say
+ * /readyz} (see {@link Health}), and the topology's state for the read API ({@link StateEndpoint}, {@code
+ * /v1/state/...}: internal, like the rest of this port). It serves from before Kafka is reached, so {@code /readyz} can say
  * why the topology has not started; {@link #attach} hands it the running topology.
  */
 public final class OpsEndpoint implements AutoCloseable {
@@ -29,6 +32,7 @@ public final class OpsEndpoint implements AutoCloseable {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private volatile KafkaStreams streams;
     private volatile StreamsService service;
+    private volatile StateEndpoint state;
 
     /** Serves on {@code host:port} (0: any free port); {@code reach}, when not null, names what keeps Kafka away. */
     public OpsEndpoint(String host, int port, Reachability reach) {
@@ -48,7 +52,7 @@ public final class OpsEndpoint implements AutoCloseable {
     }
 
     /** From now on the endpoint reports on this topology. */
-    void attach(StreamsService running, KafkaStreams kafkaStreams, PipelineCounters counters) {
+    void attach(StreamsService running, KafkaStreams kafkaStreams, PipelineCounters counters, StateQueries queries) {
         CounterWithCallback.builder().name("asr_dead_letters_total")
                 .help("Input records sent to the dead-letter topic, by reason")
                 .labelNames("reason")
@@ -72,6 +76,7 @@ public final class OpsEndpoint implements AutoCloseable {
                 + " instead of overflowing (thousands of billion-unit events in one window)", counters::saturated);
         this.streams = kafkaStreams;
         this.service = running;
+        this.state = new StateEndpoint(queries);
     }
 
     private void counter(String name, String help, LongSupplier value) {
@@ -102,7 +107,16 @@ public final class OpsEndpoint implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
+        if (StateEndpoint.handles(exchange.getRequestURI().getPath())) {
+            StateEndpoint.serve(exchange, state);
+            return;
+        }
         Health.serve(exchange, notReadyBecause());
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.getPort();
     }
 
     /** {@code http://host:port}, with localhost for every interface. */

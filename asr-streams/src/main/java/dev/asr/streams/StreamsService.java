@@ -4,6 +4,7 @@ import dev.asr.schemas.Topics;
 import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.registry.SchemaRegistryException;
 import dev.asr.streams.processor.PipelineCounters;
+import dev.asr.streams.query.StateQueries;
 import dev.asr.streams.state.BoundedRocksDbMemory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,14 +13,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +51,24 @@ public final class StreamsService implements AutoCloseable {
         BoundedRocksDbMemory.limit(settings.rocksDbMemoryBytes());
         Map<String, Object> config = new HashMap<>(streamsConfig);
         config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
+        this.ownsOps = givenOps == null;
+        this.ops = givenOps != null ? givenOps
+                : settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.host(), settings.metricsPort(), null);
+        if (ops != null) {
+            // Other instances route read-API queries for the partitions this one owns to this port.
+            config.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + ops.port());
+        }
         Properties properties = new Properties();
         properties.putAll(config);
         this.leaveGroupOnClose = !config.containsKey("group.instance.id");
-        this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters, inputPartitions(properties, topics)), properties);
+        try {
+            this.streams = new KafkaStreams(AsrTopology.build(settings, topics, counters, inputPartitions(properties, topics)), properties);
+        } catch (RuntimeException e) {
+            if (ownsOps && ops != null) {
+                ops.close();
+            }
+            throw e;
+        }
         streams.setUncaughtExceptionHandler(error -> {
             if (rootCause(error) instanceof SchemaRegistryException registry && registry.retriable()) {
                 log.warn("Schema registry unavailable, retrying with a new stream thread: {}", registry.getMessage());
@@ -68,11 +84,9 @@ public final class StreamsService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        this.ownsOps = givenOps == null;
-        this.ops = givenOps != null ? givenOps
-                : settings.metricsPort() < 0 ? null : new OpsEndpoint(settings.host(), settings.metricsPort(), null);
         if (ops != null) {
-            ops.attach(this, streams, counters);
+            Object server = config.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+            ops.attach(this, streams, counters, new StateQueries(streams, settings, HostInfo.buildFromEndpoint(server.toString())));
         }
     }
 
@@ -130,6 +144,11 @@ public final class StreamsService implements AutoCloseable {
     /** The error that stopped the service, or null. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** Where the read API's figures are served ({@code asr.ingest.state-url} of a gateway), or null without an ops endpoint. */
+    public String stateUrl() {
+        return ops == null ? null : ops.baseUrl();
     }
 
     /** {@code http://host:port/metrics}, or null without an ops endpoint. */

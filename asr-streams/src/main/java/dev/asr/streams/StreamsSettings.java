@@ -43,6 +43,9 @@ import java.util.TreeMap;
  *     records; {@code asr.streams.metrics-port}, 9401; 0 any free port, -1 none), with {@code
  *     /healthz} and {@code /readyz} beside it
  * @param host the address that port listens on ({@code asr.streams.host}, 0.0.0.0: every interface)
+ * @param advertisedHost how other instances reach that port, for the read API's routing to the
+ *     instance that owns an agent ({@code asr.streams.advertised-host}; default {@code host}, or
+ *     {@code localhost} when that is every interface; in Kubernetes the pod's DNS name)
  */
 public record StreamsSettings(
         TopicNames topics,
@@ -59,7 +62,8 @@ public record StreamsSettings(
         Duration fleetMaxWait,
         long rocksDbMemoryBytes,
         int metricsPort,
-        String host) {
+        String host,
+        String advertisedHost) {
 
     /** A rolling view: its name (the {@code window} label) and length. */
     public record View(String name, Duration length) {}
@@ -149,7 +153,21 @@ public record StreamsSettings(
                 SettingValues.duration(s, "asr.fleet.max-wait", "10m"),
                 SettingValues.bytes(s, "asr.rocksdb.memory", "128MB"),
                 (int) SettingValues.number(s, "asr.streams.metrics-port", 9401),
-                s.getOrDefault("asr.streams.host", "0.0.0.0").trim());
+                s.getOrDefault("asr.streams.host", "0.0.0.0").trim(),
+                advertised(s));
+    }
+
+    private static String advertised(Map<String, String> s) {
+        String host = s.getOrDefault("asr.streams.host", "0.0.0.0").trim();
+        String given = s.getOrDefault("asr.streams.advertised-host", "").trim();
+        if (!given.isEmpty()) {
+            if (given.contains(":") || given.contains("/")) {
+                throw new IllegalArgumentException("asr.streams.advertised-host=" + given + " must be a host name or address alone"
+                        + " (the port is asr.streams.metrics-port)");
+            }
+            return given;
+        }
+        return host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
     }
 
     /** The Kafka Streams config: our defaults, overridden by every non-ASR key in {@code settings}. */

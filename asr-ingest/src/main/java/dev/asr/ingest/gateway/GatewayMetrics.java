@@ -61,10 +61,10 @@ final class GatewayMetrics {
         if (ENDPOINTS.contains(path)) {
             return path;
         }
-        if (path.startsWith(AllowanceReadEndpoint.AGENTS)) {
+        if (path.startsWith(ReadEndpoint.AGENTS)) {
             return "/v1/agents/{fleet}/{agent_id}";
         }
-        return path.startsWith(AllowanceReadEndpoint.FLEETS) ? "/v1/fleets/{fleet}" : "other";
+        return path.startsWith(ReadEndpoint.FLEETS) ? "/v1/fleets/{fleet}" : "other";
     }
 
     void answered(String path, int status) {

@@ -3,6 +3,8 @@ package dev.asr.ingest.gateway;
 import dev.asr.ingest.sdk.AsrClientSettings;
 import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.rules.EventRules;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,11 +30,14 @@ import java.util.Map;
  * @param events the rules every record must follow, with the deployment's currency and how far
  *     ahead {@code occurred_at} may be ({@code asr.currency}, USD; {@code asr.max-clock-skew}, 5m)
  * @param retryAfter the {@code Retry-After} of 429 and 503 answers ({@code asr.ingest.retry-after}, 5s)
+ * @param stateUrl where the read API gets the figures per view: any {@code asr streams} instance's
+ *     own port, e.g. {@code http://asr-streams:9401}, which routes to the instance owning the agent
+ *     ({@code asr.ingest.state-url}; unset: the read API shows allowances only)
  * @param client how records reach Kafka: the SDK's settings, with short timeouts so a Kafka outage
  *     becomes a 503 in seconds, not minutes ({@code asr.client.*}, Kafka producer keys)
  */
 public record GatewaySettings(String host, int port, Path tokensFile, int maxBodyBytes, int threads, int maxRequests,
-        int maxRequestsPerToken, Duration bodyTimeout, EventRules events, Duration retryAfter, AsrClientSettings client) {
+        int maxRequestsPerToken, Duration bodyTimeout, EventRules events, Duration retryAfter, URI stateUrl, AsrClientSettings client) {
 
     public GatewaySettings {
         if (port < 0 || port > 65_535) {
@@ -53,7 +58,7 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
     /** The same settings listening on another port. */
     public GatewaySettings withPort(int newPort) {
         return new GatewaySettings(host, newPort, tokensFile, maxBodyBytes, threads, maxRequests, maxRequestsPerToken, bodyTimeout, events,
-                retryAfter, client);
+                retryAfter, stateUrl, client);
     }
 
     public static GatewaySettings from(Map<String, String> settings) {
@@ -74,6 +79,24 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
                 SettingValues.duration(settings, "asr.ingest.body-timeout", "30s"),
                 EventRules.from(settings),
                 SettingValues.duration(settings, "asr.ingest.retry-after", "5s"),
+                stateUrl(settings.getOrDefault("asr.ingest.state-url", "")),
                 AsrClientSettings.from(client));
+    }
+
+    private static URI stateUrl(String given) {
+        String url = given.trim();
+        if (url.isEmpty()) {
+            return null;
+        }
+        try {
+            URI uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+                throw new URISyntaxException(url, "not http://host:port");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("asr.ingest.state-url=" + given + " is not a base URL like http://asr-streams:9401"
+                    + " (an asr streams instance's asr.streams.metrics-port)");
+        }
     }
 }

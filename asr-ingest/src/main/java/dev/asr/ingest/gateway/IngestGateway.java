@@ -80,12 +80,12 @@ public final class IngestGateway implements AutoCloseable {
     private final Reachability reach;
     private final GatewayMetrics metrics;
     private final AuthorizeEndpoint authorizations;
-    private final AllowanceReadEndpoint reads;
+    private final ReadEndpoint reads;
 
     private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock, AllowanceService allowances) {
         this.settings = settings;
         this.authorizations = new AuthorizeEndpoint(allowances, settings.retryAfter());
-        this.reads = new AllowanceReadEndpoint(allowances);
+        this.reads = new ReadEndpoint(allowances, settings.stateUrl(), settings.retryAfter());
         this.tokens = tokens;
         this.client = AsrClient.create(settings.client());
         this.reach = new Reachability("asr ingest", settings.client().kafka(), client.registry()).start();
@@ -200,10 +200,10 @@ public final class IngestGateway implements AutoCloseable {
                 post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> authorizations.answer(onWorker, grant, body, release)));
                 return;
             }
-            if (AllowanceReadEndpoint.handles(path)) {
+            if (ReadEndpoint.handles(path)) {
                 Tokens.Grant grant = admitted(exchange, Methods.GET);
                 if (grant != null) {
-                    reads.answer(exchange, grant, path);
+                    reads.answer(exchange, grant);
                 }
                 return;
             }

@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class FleetProcessor extends ContextualProcessor<String, FleetInput, String, AgentWindowMetrics> {
 
-    private static final Bytes PROGRESS = Bytes.wrap("progress".getBytes(StandardCharsets.UTF_8));
+    public static final Bytes PROGRESS = Bytes.wrap("progress".getBytes(StandardCharsets.UTF_8));
 
     private final StreamsSettings settings;
     private final PipelineCounters.Cell counters;
@@ -76,14 +76,21 @@ public final class FleetProcessor extends ContextualProcessor<String, FleetInput
 
     private void write(List<FleetRollup.Row> rows) {
         for (FleetRollup.Row row : rows) {
-            FleetRollup.Accumulated window = row.window();
-            String fleet = row.key().fleet();
-            Band band = BandRules.withoutHistory(Evidence.of(window.sums), settings.bands().forFleet(fleet));
-            Basket.Window at = new Basket.Window(null, fleet, row.key().view(), window.startMs, row.key().endMs(), settings.currency(),
-                    window.lastEventAt == Long.MIN_VALUE ? null : window.lastEventAt);
-            context().forward(new Record<>(fleet, Basket.metrics(at, window.sums, window.openSpend, band, window.agents), row.key().endMs(),
-                    new RecordHeaders()));
+            context().forward(new Record<>(row.key().fleet(), row(settings, row.key(), row.window()), row.key().endMs(), new RecordHeaders()));
         }
+    }
+
+    /** A fleet window as its metrics row: the band from the window's own evidence (a fleet has no band history). */
+    public static AgentWindowMetrics row(StreamsSettings settings, FleetRollup.WindowKey key, FleetRollup.Accumulated window) {
+        Band band = BandRules.withoutHistory(Evidence.of(window.sums), settings.bands().forFleet(key.fleet()));
+        Basket.Window at = new Basket.Window(null, key.fleet(), key.view(), window.startMs, key.endMs(), settings.currency(),
+                window.lastEventAt == Long.MIN_VALUE ? null : window.lastEventAt);
+        return Basket.metrics(at, window.sums, window.openSpend, band, window.agents);
+    }
+
+    /** How far the roll-up has written fleet rows, from its saved progress ({@link #PROGRESS} in the progress store). */
+    public static long writtenUpTo(byte[] saved) {
+        return saved == null ? Long.MIN_VALUE : new ByteSource(saved).readVarLong();
     }
 
     private void saveProgress() {

@@ -72,7 +72,8 @@ public final class FleetWindowStore implements FleetRollup.Windows {
         return Bytes.wrap(new ByteSink(8).writeFixedLong(Math.max(0, end)).toArray());
     }
 
-    private static Bytes key(long end, String view, String fleet) {
+    /** The key of a fleet's window of {@code view} ending at {@code end}. */
+    public static Bytes key(long end, String view, String fleet) {
         return Bytes.wrap(new ByteSink(32).writeFixedLong(end).writeRaw((view + AgentKey.SEPARATOR + fleet).getBytes(StandardCharsets.UTF_8))
                 .toArray());
     }
@@ -91,7 +92,8 @@ public final class FleetWindowStore implements FleetRollup.Windows {
         return out.toArray();
     }
 
-    private static FleetRollup.Accumulated decode(byte[] bytes) {
+    /** A stored window. */
+    public static FleetRollup.Accumulated decode(byte[] bytes) {
         ByteSource in = new ByteSource(bytes);
         long start = in.readVarLong();
         long openSpend = in.readVarLong();
