@@ -36,8 +36,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -96,6 +99,8 @@ public final class AllowanceService implements AutoCloseable {
 
     private static final class Entry {
         AgentAllowance state;
+        /** Completes when the agent's latest decision is durable and applied: the next one is decided after it. */
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
         final Map<String, Outcome> decided = new LinkedHashMap<>();
         final SpendRate rate = new SpendRate();
         /** When it last spent or asked (wall clock): the metrics keep the most recently active agents. */
@@ -204,51 +209,165 @@ public final class AllowanceService implements AutoCloseable {
      * @throws IllegalStateException when the decision could not be written (nothing was decided: retry)
      */
     public Outcome authorize(AuthorizationRequest request) {
+        try {
+            return authorizeAsync(request).get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no decision within " + (SEND_TIMEOUT.toSeconds() + 5) + " s: nothing was decided, retry", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deciding", e);
+        }
+    }
+
+    /**
+     * The decision on a request, completed once it is durable ({@code acks=all}), without a thread
+     * waiting for it: the caller answers from the completion. One agent's requests are decided one
+     * after another, each against the state its predecessors left once they were written (so
+     * concurrent ALLOWs never exceed what remains, and a retry of an id in flight gets its
+     * decision); the state takes a decision only when Kafka acknowledged it. Completes
+     * exceptionally with {@link IllegalStateException} when the decision could not be written
+     * (nothing was decided: retry).
+     *
+     * @throws NotReadyException while restoring
+     */
+    public CompletableFuture<Outcome> authorizeAsync(AuthorizationRequest request) {
         requireReady();
         AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(UUID.randomUUID().toString(),
                 request.fleet(), request.agentId(), request.amountMicros(), request.kind(), request.taskId());
         Entry entry = entry(withId.fleet(), withId.agentId());
+        CompletableFuture<Outcome> answer = new CompletableFuture<>();
+        inTurn(entry, done -> decide(entry, withId, answer, done));
+        return answer;
+    }
+
+    /** Decides {@code request} once its agent's previous decision is settled; {@code done} lets the next one go. */
+    private void decide(Entry entry, AuthorizationRequest request, CompletableFuture<Outcome> answer, CompletableFuture<Void> done) {
         Outcome outcome;
-        synchronized (entry) {
-            Outcome earlier = entry.decided.get(withId.authorizationId());
-            if (earlier != null) {
-                return earlier;
+        AuthorizationDecision record;
+        try {
+            synchronized (entry) {
+                Outcome earlier = entry.decided.get(request.authorizationId());
+                if (earlier != null) {
+                    done.complete(null);
+                    answer.complete(earlier);
+                    return;
+                }
+                Instant now = clock.instant();
+                Band band = entry.state.band();
+                Decider.Decided decided = Decider.decide(entry.state, policy.of(request.fleet(), band), request, now, settings.holdTime());
+                outcome = decided.outcome();
+                record = record(request, outcome, band, verdict(outcome.decision()), outcome.reason().code());
             }
-            Instant now = clock.instant();
-            BandAllowance allowance = policy.of(withId.fleet(), entry.state.band());
-            Decider.Decided decided = Decider.decide(entry.state, allowance, withId, now, settings.holdTime());
-            outcome = decided.outcome();
-            write(record(withId, outcome, entry.state.band(), verdict(outcome.decision()), outcome.reason().code()));
-            entry.state = decided.state();
+        } catch (RuntimeException e) {
+            done.complete(null);
+            answer.completeExceptionally(e);
+            return;
+        }
+        writeAsync(record).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+            if (error != null) {
+                done.complete(null);
+                answer.completeExceptionally(notWritten(error));
+                return;
+            }
+            try {
+                apply(entry, request, outcome);
+            } finally {
+                done.complete(null);
+            }
+            forget(outcome.decidedAt());
+            answer.complete(outcome);
+        });
+    }
+
+    /**
+     * A decision Kafka acknowledged, taken into the agent's state as it is now: spend and band
+     * changes that arrived while it was being written stay; an ALLOW adds its hold.
+     */
+    private void apply(Entry entry, AuthorizationRequest request, Outcome outcome) {
+        synchronized (entry) {
+            Instant now = outcome.decidedAt();
+            BandAllowance allowance = policy.of(request.fleet(), entry.state.band());
+            AgentAllowance current = entry.state.at(now, allowance).withoutExpired(now);
+            entry.state = outcome.decision() == Decision.ALLOW
+                    ? current.withHold(new Hold(request.authorizationId(), request.amountMicros(), outcome.holdExpiresAt()))
+                    : current;
             entry.active = now;
             decisionCounts[outcome.decision().ordinal() * Reason.values().length + outcome.reason().ordinal()].increment();
             remember(entry, outcome);
             announce(entry, allowance, now);
         }
-        forget(outcome.decidedAt());
-        return outcome;
     }
 
     /** Releases an ALLOW's hold before it expires; false when there is no such open hold. */
     public boolean release(String fleet, String agentId, String authorizationId) {
         requireReady();
         Entry entry = entry(fleet, agentId);
-        synchronized (entry) {
-            Instant now = clock.instant();
-            BandAllowance allowance = policy.of(fleet, entry.state.band());
-            AgentAllowance current = entry.state.at(now, allowance).withoutExpired(now);
-            Hold hold = current.holds().get(authorizationId);
-            if (hold == null) {
-                return false;
+        CompletableFuture<Boolean> released = new CompletableFuture<>();
+        inTurn(entry, done -> {
+            AuthorizationDecision record;
+            synchronized (entry) {
+                Instant now = clock.instant();
+                BandAllowance allowance = policy.of(fleet, entry.state.band());
+                AgentAllowance current = entry.state.at(now, allowance).withoutExpired(now);
+                Hold hold = current.holds().get(authorizationId);
+                if (hold == null) {
+                    done.complete(null);
+                    released.complete(false);
+                    return;
+                }
+                CashView view = current.withoutHold(authorizationId).view(allowance);
+                record = record(new AuthorizationRequest(authorizationId, fleet, agentId, hold.amountMicros(), null, null),
+                        new Outcome(authorizationId, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, now, null), current.band(),
+                        Verdict.RELEASE, "released");
             }
-            AgentAllowance released = current.withoutHold(authorizationId);
-            CashView view = released.view(allowance);
-            write(record(new AuthorizationRequest(authorizationId, fleet, agentId, hold.amountMicros(), null, null),
-                    new Outcome(authorizationId, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, now, null), current.band(), Verdict.RELEASE,
-                    "released"));
-            entry.state = released;
-            return true;
+            writeAsync(record).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+                if (error == null) {
+                    synchronized (entry) {
+                        entry.state = entry.state.withoutHold(authorizationId);
+                    }
+                }
+                done.complete(null);
+                if (error == null) {
+                    released.complete(true);
+                } else {
+                    released.completeExceptionally(notWritten(error));
+                }
+            });
+        });
+        try {
+            return released.get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the release was not written within " + (SEND_TIMEOUT.toSeconds() + 5) + " s: retry", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while releasing", e);
         }
+    }
+
+    /**
+     * Runs {@code step} once the agent's previous decision (or release) is written and applied;
+     * the step completes the future it is given when the next one may go. One agent's changes
+     * thus happen one after another, none blocking a thread while Kafka acknowledges.
+     */
+    private static void inTurn(Entry entry, Consumer<CompletableFuture<Void>> step) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> previous;
+        synchronized (entry) {
+            previous = entry.last;
+            entry.last = done;
+        }
+        previous.whenComplete((ignored, error) -> {
+            try {
+                step.accept(done);
+            } catch (RuntimeException e) {
+                done.complete(null);
+                throw e;
+            }
+        });
     }
 
     /** The agent's cash view now, when the service knows the agent. */
@@ -393,21 +512,20 @@ public final class AllowanceService implements AutoCloseable {
                 .setDecidedAt(outcome.decidedAt()).setHoldExpiresAt(outcome.holdExpiresAt()).build();
     }
 
-    private void write(AuthorizationDecision record) {
+    private CompletableFuture<Void> writeAsync(AuthorizationDecision record) {
         byte[] value = decisions.encode(settings.decisionsTopic(), record);
-        try {
-            commits.write(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(), record.getAgentId(),
-                    value), SEND_TIMEOUT);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("the decision could not be written to " + settings.decisionsTopic() + " ("
-                    + e.getCause().getMessage() + "): nothing was decided, retry", e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not acknowledge the decision within " + SEND_TIMEOUT.toSeconds()
-                    + " s: nothing was decided, retry", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing the decision", e);
+        return commits.writeAsync(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(),
+                record.getAgentId(), value));
+    }
+
+    private IllegalStateException notWritten(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            return new IllegalStateException("Kafka did not acknowledge the decision within " + SEND_TIMEOUT.toSeconds()
+                    + " s: nothing was decided, retry", cause);
         }
+        return new IllegalStateException("the decision could not be written to " + settings.decisionsTopic() + " ("
+                + cause.getMessage() + "): nothing was decided, retry", cause);
     }
 
     private static String key(String fleet, String agentId) {

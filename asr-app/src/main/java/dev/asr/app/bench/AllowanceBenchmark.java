@@ -29,6 +29,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -101,10 +103,14 @@ public final class AllowanceBenchmark {
                 loops = Executors.newFixedThreadPool(connections, Load.named("loop-"));
                 throughput(base, warmup, false);
                 ThreadCpu before = ThreadCpu.now();
+                double requestsBefore = producerTotal("request-total");
+                double recordsBefore = producerTotal("record-send-total");
                 double brokerBefore = broker.cpuSeconds();
                 long decisionsBefore = answered.get();
                 double perSecond = throughput(base, duration, true);
-                Map<String, Double> cpu = ThreadCpu.now().since(before, Load::role);
+                ThreadCpu after = ThreadCpu.now();
+                Map<String, Double> cpu = after.since(before, Load::role);
+                Map<String, Double> gatewayThreads = after.since(before, AllowanceBenchmark::gatewayPart);
                 double brokerCpu = broker.cpuSeconds() - brokerBefore;
                 long decisions = answered.get() - decisionsBefore;
                 double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum() + brokerCpu;
@@ -112,11 +118,22 @@ public final class AllowanceBenchmark {
                                 + " GC and JIT %.0f%%, broker %.0f%%%n", total, 100 * cpu.getOrDefault("gateway", 0.0) / total,
                         cpu.getOrDefault("gateway", 0.0) * 1e6 / decisions, 100 * cpu.getOrDefault("load", 0.0) / total,
                         100 * cpu.getOrDefault("other", 0.0) / total, 100 * brokerCpu / total);
+                out.printf(Locale.ROOT, "  gateway cpu/decision   HTTP I/O threads %.1f µs, worker threads %.1f µs, Kafka producer %.1f µs, decision"
+                                + " writer %.1f µs, other gateway threads %.1f µs%n", micros(gatewayThreads, "io", decisions),
+                        micros(gatewayThreads, "worker", decisions), micros(gatewayThreads, "producer", decisions),
+                        micros(gatewayThreads, "writer", decisions), micros(gatewayThreads, "rest", decisions));
+                double requests = producerTotal("request-total") - requestsBefore;
+                out.printf(Locale.ROOT, "  decisions to Kafka     %,.0f produce requests/s, %.1f records per request%n", requests / duration.toSeconds(),
+                        (producerTotal("record-send-total") - recordsBefore) / Math.max(1, requests));
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 out.flush();
+                double brokerIdleBefore = broker.cpuSeconds();
+                long idleStart = System.nanoTime();
                 double refused = refusedBeforeDeciding(base);
+                double brokerIdle = (broker.cpuSeconds() - brokerIdleBefore) / ((System.nanoTime() - idleStart) / 1e9);
                 out.printf(Locale.ROOT, "  baseline               %,.0f requests/s answered 400 before any decision (same connections: HTTP, token and"
-                        + " JSON alone); decisions ran at %.2f of it%n", refused, perSecond / refused);
+                        + " JSON alone); decisions ran at %.2f of it. The broker, idle meanwhile, used %.0f%% of a core%n", refused,
+                        perSecond / refused, 100 * brokerIdle);
                 out.flush();
                 loops.shutdown();
                 double p99 = fixedRate(base);
@@ -260,5 +277,37 @@ public final class AllowanceBenchmark {
         long n = sequence.incrementAndGet();
         return "{\"fleet\":\"bench\",\"agent_id\":\"agent-" + (n % agents) + "\",\"amount_micros\":" + (10_000 + (n * 7919) % 990_001)
                 + ",\"kind\":\"TRANSACTION\"}";
+    }
+
+    /** Which part of the gateway a thread is: Undertow's I/O or worker threads, the allowances' Kafka producer or decision writer. */
+    private static String gatewayPart(String thread) {
+        if (Load.role(thread).equals("load")) {
+            return "load";
+        }
+        if (thread.startsWith("XNIO-") && thread.contains(" I/O-")) {
+            return "io";
+        }
+        if (thread.startsWith("XNIO-") && thread.contains(" task-")) {
+            return "worker";
+        }
+        if (thread.startsWith("kafka-producer-network-thread | asr-allowances")) {
+            return "producer";
+        }
+        return thread.equals("asr-allowances-writer") ? "writer" : "rest";
+    }
+
+    private static double micros(Map<String, Double> seconds, String part, long decisions) {
+        return seconds.getOrDefault(part, 0.0) * 1e6 / Math.max(1, decisions);
+    }
+
+    /** A cumulative metric of the allowances' Kafka producer (client id {@code asr-allowances}), from its JMX bean. */
+    private static double producerTotal(String attribute) {
+        try {
+            Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(
+                    new ObjectName("kafka.producer:type=producer-metrics,client-id=asr-allowances"), attribute);
+            return ((Number) value).doubleValue();
+        } catch (JMException e) {
+            return Double.NaN;
+        }
     }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /v1/authorize}: may this agent spend this much now? ({@code fleet}, {@code agent_id},
@@ -22,7 +23,8 @@ import java.util.Locale;
  * against. {@code POST /v1/authorize/release} ({@code fleet}, {@code agent_id}, {@code
  * authorization_id}) releases an ALLOW's hold early. The token must grant the fleet (403
  * otherwise); while the allowances restore, 503 with {@code Retry-After} and reason {@code
- * not-ready} (fail closed). Runs on a worker thread: a decision waits for Kafka's acknowledgement.
+ * not-ready} (fail closed). A decision is made on the I/O thread and answered, on that thread, when
+ * Kafka acknowledged it: no thread waits meanwhile. A release runs on a worker thread.
  */
 final class AuthorizeEndpoint {
 
@@ -89,16 +91,27 @@ final class AuthorizeEndpoint {
                         + Arrays.toString(SpendKind.values())));
                 return;
             }
-            Outcome outcome = allowances.authorize(new AuthorizationRequest(authorizationId, fleet, agentId, amount.asLong(), kind,
-                    text(request, "task_id")));
-            IngestGateway.reply(exchange, 200, answer(fleet, agentId, amount.asLong(), outcome));
+            long micros = amount.asLong();
+            allowances.authorizeAsync(new AuthorizationRequest(authorizationId, fleet, agentId, micros, kind, text(request, "task_id")))
+                    .whenComplete((outcome, error) -> exchange.getIoThread().execute(() -> {
+                        if (error == null) {
+                            IngestGateway.reply(exchange, 200, answer(fleet, agentId, micros, outcome));
+                        } else {
+                            notDurable(exchange, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                        }
+                    }));
         } catch (AllowanceService.NotReadyException e) {
             exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
             IngestGateway.reply(exchange, 503, IngestGateway.error(e.getMessage()).put("reason", "not-ready"));
         } catch (IllegalStateException e) {
-            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
-            IngestGateway.reply(exchange, 503, IngestGateway.error(e.getMessage()).put("reason", "not-durable"));
+            notDurable(exchange, e);
         }
+    }
+
+    /** The decision (or release) was not written: nothing was decided, retry. */
+    private void notDurable(HttpServerExchange exchange, Throwable error) {
+        exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
+        IngestGateway.reply(exchange, 503, IngestGateway.error(error.getMessage()).put("reason", "not-durable"));
     }
 
     static ObjectNode answer(String fleet, String agentId, long amountMicros, Outcome outcome) {

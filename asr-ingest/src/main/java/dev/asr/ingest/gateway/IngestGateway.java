@@ -21,6 +21,7 @@ import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -192,12 +193,16 @@ public final class IngestGateway implements AutoCloseable {
             });
             boolean spend = path.equals("/v1/spend");
             if (spend || path.equals("/v1/outcomes")) {
-                post(exchange, (onWorker, grant, body) -> ingestOnWorker(onWorker, spend, grant, body));
+                post(exchange, (onWorker, grant, body) -> ingestOnWorker(onWorker, spend, grant, body), true);
                 return;
             }
-            if (path.equals("/v1/authorize") || path.equals("/v1/authorize/release")) {
-                boolean release = path.endsWith("/release");
-                post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> authorizations.answer(onWorker, grant, body, release)));
+            if (path.equals("/v1/authorize")) {
+                // Decided on the I/O thread and answered when Kafka acknowledged the decision: no thread waits for it.
+                post(exchange, (sameExchange, grant, body) -> authorizations.answer(sameExchange, grant, body, false), false);
+                return;
+            }
+            if (path.equals("/v1/authorize/release")) {
+                post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> authorizations.answer(onWorker, grant, body, true)), true);
                 return;
             }
             if (ReadEndpoint.handles(path)) {
@@ -259,7 +264,8 @@ public final class IngestGateway implements AutoCloseable {
         return grant;
     }
 
-    private void post(HttpServerExchange exchange, BodyHandler onBody) {
+    /** A POST's checks, then its body, handed to {@code onBody} on a worker thread, or (not {@code onWorker}) on the I/O thread: it must not block. */
+    private void post(HttpServerExchange exchange, BodyHandler onBody, boolean onWorker) {
         Tokens.Grant grant = admitted(exchange, Methods.POST);
         if (grant == null) {
             return;
@@ -296,9 +302,17 @@ public final class IngestGateway implements AutoCloseable {
         new BodyReader(exchange, settings.maxBodyBytes(), drainLimit(), settings.bodyTimeout().toMillis(), body -> {
             if (body == null) {
                 reply(exchange, 413, tooLarge());
+            } else if (!onWorker) {
+                exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+                    try {
+                        onBody.handle(exchange, grant, body);
+                    } catch (Exception e) {
+                        fail(exchange, e);
+                    }
+                });
             } else {
                 // As a handler, not a bare task: Undertow then answers 500 and ends the exchange on any Throwable.
-                exchange.dispatch((HttpHandler) onWorker -> onBody.handle(onWorker, grant, body));
+                exchange.dispatch((HttpHandler) worker -> onBody.handle(worker, grant, body));
             }
         }).start();
     }
