@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
@@ -22,7 +23,9 @@ import java.util.function.IntSupplier;
 final class GatewayMetrics {
 
     private static final Set<String> ENDPOINTS = Set.of("/v1/spend", "/v1/outcomes", "/v1/authorize", "/v1/authorize/release",
-            "/openapi.json", "/healthz", "/readyz", "/metrics");
+            "/openapi.json", "/healthz", "/readyz", "/metrics", "/v1/traces");
+    /** At most this many models get their own unpriced series; the rest count under model="other". */
+    static final int MAX_UNPRICED_MODELS = 500;
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ExpositionFormats formats = ExpositionFormats.init();
@@ -35,6 +38,16 @@ final class GatewayMetrics {
     private final Counter rejected = Counter.builder().name("asr_ingest_records_rejected_total")
             .help("Records refused one by one in a 202 or 400 answer, by endpoint and reason (the reason of the answer's errors)")
             .labelNames("endpoint", "reason").register(registry);
+
+    private final Counter spans = Counter.builder().name("asr_ingest_otlp_spans_total")
+            .help("OpenTelemetry spans received on /v1/traces, by what became of them: mapped (to an event), ignored (not a GenAI"
+                    + " span, or one with no event of its own), rejected (see asr_ingest_records_rejected_total{endpoint=\"/v1/traces\"})")
+            .labelNames("result").register(registry);
+    private final Counter unpriced = Counter.builder().name("asr_ingest_otlp_unpriced_spans_total")
+            .help("Model calls reported with no cost whose model no price table names: their spend counts 0, their tokens are kept;"
+                    + " by model (the first " + MAX_UNPRICED_MODELS + " models seen; then other)")
+            .labelNames("model").register(registry);
+    private final Set<String> unpricedModels = ConcurrentHashMap.newKeySet();
 
     GatewayMetrics(IntSupplier requestsUnderWay, IntSupplier buffered, int capacity, BooleanSupplier kafkaAnswers) {
         GaugeWithCallback.builder().name("asr_ingest_requests_in_flight")
@@ -79,6 +92,16 @@ final class GatewayMetrics {
 
     void rejected(String path, Map<String, Integer> byReason) {
         byReason.forEach((reason, count) -> rejected.labelValues(endpoint(path), reason).inc(count));
+    }
+
+    void spans(int mapped, int ignored, int rejectedSpans, Map<String, Integer> unpricedByModel) {
+        spans.labelValues("mapped").inc(mapped);
+        spans.labelValues("ignored").inc(ignored);
+        spans.labelValues("rejected").inc(rejectedSpans);
+        unpricedByModel.forEach((model, count) -> {
+            boolean known = unpricedModels.contains(model) || (unpricedModels.size() < MAX_UNPRICED_MODELS && unpricedModels.add(model));
+            unpriced.labelValues(known ? model : "other").inc(count);
+        });
     }
 
     /** The exposition in the format the scraper's Accept header asks for. */

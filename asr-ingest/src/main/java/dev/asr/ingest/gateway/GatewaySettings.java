@@ -1,6 +1,7 @@
 package dev.asr.ingest.gateway;
 
 import dev.asr.ingest.sdk.AsrClientSettings;
+import dev.asr.otel.receiver.OtlpSettings;
 import dev.asr.schemas.SettingValues;
 import dev.asr.schemas.rules.EventRules;
 import java.net.URI;
@@ -33,11 +34,12 @@ import java.util.Map;
  * @param stateUrl where the read API gets the figures per view: any {@code asr streams} instance's
  *     own port, e.g. {@code http://asr-streams:9401}, which routes to the instance owning the agent
  *     ({@code asr.ingest.state-url}; unset: the read API shows allowances only)
+ * @param otlp how {@code POST /v1/traces} maps spans and prices model calls ({@code asr.otel.*}, see {@link OtlpSettings})
  * @param client how records reach Kafka: the SDK's settings, with short timeouts so a Kafka outage
  *     becomes a 503 in seconds, not minutes ({@code asr.client.*}, Kafka producer keys)
  */
 public record GatewaySettings(String host, int port, Path tokensFile, int maxBodyBytes, int threads, int maxRequests,
-        int maxRequestsPerToken, Duration bodyTimeout, EventRules events, Duration retryAfter, URI stateUrl, AsrClientSettings client) {
+        int maxRequestsPerToken, Duration bodyTimeout, EventRules events, Duration retryAfter, URI stateUrl, OtlpSettings otlp, AsrClientSettings client) {
 
     public GatewaySettings {
         if (port < 0 || port > 65_535) {
@@ -58,7 +60,7 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
     /** The same settings listening on another port. */
     public GatewaySettings withPort(int newPort) {
         return new GatewaySettings(host, newPort, tokensFile, maxBodyBytes, threads, maxRequests, maxRequestsPerToken, bodyTimeout, events,
-                retryAfter, stateUrl, client);
+                retryAfter, stateUrl, otlp, client);
     }
 
     public static GatewaySettings from(Map<String, String> settings) {
@@ -68,6 +70,7 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
         client.putIfAbsent("max.block.ms", "3000");
         client.putIfAbsent("request.timeout.ms", "5000");
         client.putIfAbsent("delivery.timeout.ms", "10000");
+        EventRules events = EventRules.from(settings);
         return new GatewaySettings(
                 settings.getOrDefault("asr.ingest.host", "0.0.0.0").trim(),
                 SettingValues.integer(settings, "asr.ingest.port", 8080),
@@ -77,9 +80,10 @@ public record GatewaySettings(String host, int port, Path tokensFile, int maxBod
                 SettingValues.integer(settings, "asr.ingest.max-requests", 128),
                 SettingValues.integer(settings, "asr.ingest.max-requests-per-token", 64),
                 SettingValues.duration(settings, "asr.ingest.body-timeout", "30s"),
-                EventRules.from(settings),
+                events,
                 SettingValues.duration(settings, "asr.ingest.retry-after", "5s"),
                 stateUrl(settings.getOrDefault("asr.ingest.state-url", "")),
+                OtlpSettings.from(settings, events.currency()),
                 AsrClientSettings.from(client));
     }
 

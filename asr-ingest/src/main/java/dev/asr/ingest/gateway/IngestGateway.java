@@ -82,6 +82,7 @@ public final class IngestGateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final AuthorizeEndpoint authorizations;
     private final ReadEndpoint reads;
+    private final OtlpEndpoint traces;
 
     private IngestGateway(GatewaySettings settings, Supplier<Tokens> tokens, Clock clock, AllowanceService allowances) {
         this.settings = settings;
@@ -93,6 +94,7 @@ public final class IngestGateway implements AutoCloseable {
         this.parser = new RecordParser(settings.events(), clock, settings.client().capacity());
         this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
         this.metrics = new GatewayMetrics(admission::underWay, client::inFlight, settings.client().capacity(), () -> reach.problem() == null);
+        this.traces = new OtlpEndpoint(settings.otlp(), settings.events(), client, metrics, this::deliver, clock, settings.maxBodyBytes());
         if (allowances != null) {
             metrics.register(new AllowanceCollector(allowances, settings.events().moneyUnit(), allowances.settings().metricsMaxAgents()));
         }
@@ -196,6 +198,10 @@ public final class IngestGateway implements AutoCloseable {
                 post(exchange, (onWorker, grant, body) -> ingestOnWorker(onWorker, spend, grant, body), true);
                 return;
             }
+            if (path.equals(OtlpEndpoint.PATH)) {
+                post(exchange, (onWorker, grant, body) -> onWorker(onWorker, () -> traces.answer(onWorker, grant, body)), true);
+                return;
+            }
             if (path.equals("/v1/authorize")) {
                 // Decided on the I/O thread and answered when Kafka acknowledged the decision: no thread waits for it.
                 post(exchange, (sameExchange, grant, body) -> authorizations.answer(sameExchange, grant, body, false), false);
@@ -236,7 +242,7 @@ public final class IngestGateway implements AutoCloseable {
                 return;
             }
             reply(exchange, 404, error("no such endpoint: POST /v1/spend, POST /v1/outcomes, POST /v1/authorize, POST"
-                    + " /v1/authorize/release, GET /v1/agents/{fleet}/{agent_id}, GET /v1/fleets/{fleet}, GET /openapi.json, /healthz,"
+                    + " /v1/authorize/release, POST /v1/traces (OTLP), GET /v1/agents/{fleet}/{agent_id}, GET /v1/fleets/{fleet}, GET /openapi.json, /healthz,"
                     + " /readyz, /metrics"));
         } catch (RuntimeException e) {
             fail(exchange, e);
@@ -273,7 +279,7 @@ public final class IngestGateway implements AutoCloseable {
         String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
         // Refusals before the body is read leave the connection persistent: Undertow then reads and
         // drops the body (up to the entity limit), so a client still sending hears the answer instead of a reset.
-        if (!acceptedType(type)) {
+        if (!acceptedType(type) && !(exchange.getRequestPath().equals(OtlpEndpoint.PATH) && OtlpEndpoint.protobuf(type))) {
             reply(exchange, 415, error("Content-Type is '" + type + "'; send application/json (an object or an array) or"
                     + " application/x-ndjson (one object per line), e.g. curl -H 'Content-Type: application/x-ndjson'"));
             return;
@@ -404,22 +410,7 @@ public final class IngestGateway implements AutoCloseable {
             reply(exchange, 400, report(0, rejectedHere, problems));
             return;
         }
-        try {
-            client.sendEncoded(records).get(deliveryTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (BufferFullException e) {
-            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
-            reply(exchange, 429, error(e.getMessage()));
-            return;
-        } catch (ExecutionException e) {
-            unavailable(exchange, e.getCause());
-            return;
-        } catch (KafkaException | IllegalStateException | TimeoutException e) {
-            // IllegalStateException: the client closed, the gateway is stopping.
-            unavailable(exchange, e);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            unavailable(exchange, e);
+        if (!deliver(exchange, records)) {
             return;
         }
         accepted.add(records.size());
@@ -427,6 +418,26 @@ public final class IngestGateway implements AutoCloseable {
         metrics.accepted(path, records.size());
         metrics.rejected(path, byReason);
         reply(exchange, 202, report(records.size(), rejectedHere, problems));
+    }
+
+    /** Sends the records and waits for Kafka's acknowledgement; when it does not come, answers 429 or 503 and returns false. */
+    private boolean deliver(HttpServerExchange exchange, List<AsrClient.Encoded> records) {
+        try {
+            client.sendEncoded(records).get(deliveryTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (BufferFullException e) {
+            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(settings.retryAfter().toSeconds()));
+            reply(exchange, 429, error(e.getMessage()));
+        } catch (ExecutionException e) {
+            unavailable(exchange, e.getCause());
+        } catch (KafkaException | IllegalStateException | TimeoutException e) {
+            // IllegalStateException: the client closed, the gateway is stopping.
+            unavailable(exchange, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unavailable(exchange, e);
+        }
+        return false;
     }
 
     private void unavailable(HttpServerExchange exchange, Throwable failure) {

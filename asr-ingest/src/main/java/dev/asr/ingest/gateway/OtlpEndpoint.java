@@ -1,0 +1,110 @@
+package dev.asr.ingest.gateway;
+
+import dev.asr.ingest.sdk.AsrClient;
+import dev.asr.otel.mapping.SpanMapper;
+import dev.asr.otel.receiver.OtlpCodec;
+import dev.asr.otel.receiver.OtlpSettings;
+import dev.asr.schemas.rules.EventRules;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * {@code POST /v1/traces}: OTLP/HTTP traces (protobuf or JSON, gzip or not) from agents
+ * instrumented with OpenTelemetry's GenAI conventions, mapped to spend and outcome events
+ * ({@link SpanMapper}) and answered as the OTLP specification says once Kafka acknowledged them:
+ * 200 with {@code partial_success} naming how many spans were refused and why, 400 for a body
+ * that does not decode, 413 past {@code asr.ingest.max-body}, 429 and 503 with {@code
+ * Retry-After} when the gateway or Kafka cannot take them now (the exporter retries; a resent
+ * batch maps to the same event ids and counts once).
+ */
+final class OtlpEndpoint {
+
+    static final String PATH = "/v1/traces";
+    static final String PROTOBUF = "application/x-protobuf";
+
+    /** Sends encoded records and waits for Kafka; on failure it has answered (429 or 503) and returns false. */
+    interface Delivery {
+        boolean deliver(HttpServerExchange exchange, List<AsrClient.Encoded> records);
+    }
+
+    private final SpanMapper mapper;
+    private final AsrClient client;
+    private final GatewayMetrics metrics;
+    private final Delivery delivery;
+    private final Clock clock;
+    private final int maxBodyBytes;
+
+    OtlpEndpoint(OtlpSettings settings, EventRules rules, AsrClient client, GatewayMetrics metrics, Delivery delivery, Clock clock,
+            int maxBodyBytes) {
+        this.mapper = new SpanMapper(settings.prices(), rules, settings.mapping());
+        this.client = client;
+        this.metrics = metrics;
+        this.delivery = delivery;
+        this.clock = clock;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    static boolean protobuf(String contentType) {
+        return contentType != null && contentType.split(";", 2)[0].trim().equalsIgnoreCase(PROTOBUF);
+    }
+
+    /** On a worker thread, with the whole body. */
+    void answer(HttpServerExchange exchange, Tokens.Grant grant, byte[] body) {
+        boolean json = !protobuf(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
+        ExportTraceServiceRequest request;
+        try {
+            String encoding = exchange.getRequestHeaders().getFirst(Headers.CONTENT_ENCODING);
+            byte[] plain = body;
+            if (encoding != null && encoding.trim().equalsIgnoreCase("gzip")) {
+                plain = OtlpCodec.inflate(body, maxBodyBytes);
+            } else if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+                IngestGateway.reply(exchange, 415, IngestGateway.error("Content-Encoding '" + encoding + "' is not taken here: send gzip or"
+                        + " none"));
+                return;
+            }
+            request = OtlpCodec.decode(plain, json);
+        } catch (OtlpCodec.BadBody e) {
+            IngestGateway.reply(exchange, e.tooLarge() ? 413 : 400, IngestGateway.error(e.getMessage()));
+            return;
+        }
+        String onlyFleet = grant.fleets().size() == 1 && !grant.fleets().contains("*") ? grant.fleets().iterator().next() : null;
+        SpanMapper.Mapped mapped = mapper.map(request, new SpanMapper.Sender(grant::mayWrite, onlyFleet), clock.instant());
+        List<AsrClient.Encoded> records = new ArrayList<>(mapped.spend().size() + mapped.outcomes().size());
+        Map<String, Integer> refused = new TreeMap<>();
+        String firstMessage = null;
+        for (SpanMapper.Rejected rejected : mapped.rejected()) {
+            refused.merge(rejected.reason(), 1, Integer::sum);
+            firstMessage = firstMessage != null ? firstMessage : "span " + rejected.spanId() + ": " + rejected.message();
+        }
+        List<SpecificRecord> events = new ArrayList<>(mapped.spend());
+        events.addAll(mapped.outcomes());
+        for (SpecificRecord event : events) {
+            AsrClient.Encoded encoded = client.encode(event);
+            if (encoded.size() > client.largestRecord()) {
+                refused.merge(IngestGateway.RECORD_TOO_LARGE, 1, Integer::sum);
+                firstMessage = firstMessage != null ? firstMessage : "an event of " + encoded.size() + " bytes is larger than Kafka takes";
+            } else {
+                records.add(encoded);
+            }
+        }
+        if (!records.isEmpty() && !delivery.deliver(exchange, records)) {
+            return;
+        }
+        int refusedSpans = refused.values().stream().mapToInt(Integer::intValue).sum();
+        metrics.accepted(PATH, records.size());
+        metrics.rejected(PATH, refused);
+        metrics.spans(records.size(), mapped.ignored(), refusedSpans, mapped.unpricedByModel());
+        String message = refusedSpans == 0 ? "" : refusedSpans + " span(s) refused, by reason: " + refused + "; first: " + firstMessage;
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, json ? "application/json" : PROTOBUF);
+        exchange.getResponseSender().send(ByteBuffer.wrap(OtlpCodec.response(refusedSpans, message, json)));
+    }
+}

@@ -1,0 +1,90 @@
+package dev.asr.otel.mapping;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A span's (or resource's) attributes by key, the first of a repeated key kept; typed reads that never throw. */
+final class SpanAttributes {
+
+    private final Map<String, AnyValue> values;
+
+    private SpanAttributes(Map<String, AnyValue> values) {
+        this.values = values;
+    }
+
+    static SpanAttributes of(List<KeyValue> attributes) {
+        Map<String, AnyValue> values = new HashMap<>(Math.max(4, attributes.size() * 2));
+        for (KeyValue attribute : attributes) {
+            values.putIfAbsent(attribute.getKey(), attribute.getValue());
+        }
+        return new SpanAttributes(values);
+    }
+
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+
+    /** A string attribute (or a number or boolean as text); null when absent or empty. */
+    String text(String key) {
+        AnyValue value = values.get(key);
+        if (value == null) {
+            return null;
+        }
+        String text = switch (value.getValueCase()) {
+            case STRING_VALUE -> value.getStringValue();
+            case INT_VALUE -> Long.toString(value.getIntValue());
+            case DOUBLE_VALUE -> Double.toString(value.getDoubleValue());
+            case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+            default -> null;
+        };
+        return text == null || text.isBlank() ? null : text;
+    }
+
+    /** A whole number (an int, a double without a fraction, or a string of digits); null when absent or not one. */
+    Long whole(String key) {
+        AnyValue value = values.get(key);
+        if (value == null) {
+            return null;
+        }
+        switch (value.getValueCase()) {
+            case INT_VALUE:
+                return value.getIntValue();
+            case DOUBLE_VALUE:
+                double d = value.getDoubleValue();
+                return d == Math.rint(d) && Math.abs(d) < 9e18 ? (long) d : null;
+            case STRING_VALUE:
+                try {
+                    return Long.parseLong(value.getStringValue().trim());
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            default:
+                return null;
+        }
+    }
+
+    /** A number (int, double, or a numeric string); null when absent or not one. */
+    Double number(String key) {
+        AnyValue value = values.get(key);
+        if (value == null) {
+            return null;
+        }
+        switch (value.getValueCase()) {
+            case INT_VALUE:
+                return (double) value.getIntValue();
+            case DOUBLE_VALUE:
+                return value.getDoubleValue();
+            case STRING_VALUE:
+                try {
+                    return Double.parseDouble(value.getStringValue().trim());
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            default:
+                return null;
+        }
+    }
+}
