@@ -75,6 +75,7 @@ final class SettingsLoader {
             "asr.otel.genai-prices",
             "asr.otel.assume-outcomes",
             "asr.otel.task-from-conversation",
+            "asr.otel.max-concurrent",
             "asr.exporter.host",
             "asr.exporter.threads",
             "asr.ingest.host",

@@ -4,11 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.asr.embedded.testing.TestKafka;
 import dev.asr.ingest.gateway.Tokens;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
 import dev.asr.schemas.testing.TestTopics;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +27,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +38,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +132,57 @@ class GatewayHostileClientsIntegrationTest {
             assertThat(report.get("errors")).hasSize(100);
             assertThat(report.get("errors").get(0).get("error").asText()).isEqualTo("cost_micros is missing: give it as a whole number >= 0");
         }
+        assertThat(gateway.isAlive()).as("the gateway did not run out of its 512 MB; log:%n%s", log()).isTrue();
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * OTLP's worst case for memory: a small gzip body that inflates to the body limit, decoded into
+     * span objects (many times its bytes); sixteen at once, every span refused (no agent). Those
+     * decoded are answered 200 with partial_success, the rest 429 to retry, within the same 512 MB
+     * (without the cap on concurrent decoding the gateway ran out of it).
+     */
+    @Test
+    void sixteenConcurrentGzipBodiesOfFiveMegabytesOfSpansAreAnsweredWithinHalfAGigabyteOfHeap() throws Exception {
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+        KeyValue chat = KeyValue.newBuilder().setKey("gen_ai.operation.name").setValue(AnyValue.newBuilder().setStringValue("chat")).build();
+        ByteString trace = ByteString.copyFrom(new byte[16]);
+        int spans = 0;
+        while (scope.build().getSerializedSize() < 4_900_000) {
+            for (int i = 0; i < 1_000; i++, spans++) {
+                scope.addSpans(io.opentelemetry.proto.trace.v1.Span.newBuilder().setTraceId(trace)
+                        .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(spans).array())).setName("chat")
+                        .setEndTimeUnixNano(System.currentTimeMillis() * 1_000_000).addAttributes(chat)
+                        .addAttributes(KeyValue.newBuilder().setKey("gen_ai.response.model").setValue(AnyValue.newBuilder()
+                                .setStringValue("gpt-4o"))));
+            }
+        }
+        byte[] plain = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope)).build()
+                .toByteArray();
+        assertThat(plain.length).isLessThan(5 << 20);
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write(plain);
+        }
+        List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/traces"))
+                    .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + TOKEN_B).header("Content-Type", "application/x-protobuf")
+                    .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {
+            HttpResponse<byte[]> response = answer.get(120, TimeUnit.SECONDS);
+            statuses.add(response.statusCode());
+            assertThat(response.statusCode()).as("log:%n%s", log()).isIn(200, 429);
+            if (response.statusCode() == 200) {
+                assertThat(ExportTraceServiceResponse.parseFrom(response.body()).getPartialSuccess().getRejectedSpans()).isEqualTo(spans);
+            } else {
+                assertThat(response.headers().firstValue("Retry-After")).isPresent();
+            }
+        }
+        assertThat(statuses).as("those over asr.otel.max-concurrent wait their turn (429), the others are decoded").contains(200);
         assertThat(gateway.isAlive()).as("the gateway did not run out of its 512 MB; log:%n%s", log()).isTrue();
         assertThat(get("/healthz").statusCode()).isEqualTo(200);
     }

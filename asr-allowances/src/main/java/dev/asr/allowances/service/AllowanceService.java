@@ -580,6 +580,10 @@ public final class AllowanceService implements AutoCloseable {
         readToEnd(eventPartitions, clock.instant().minus(SPEND_REPLAY), this::followAnnouncement);
         readToEnd(transitionPartitions, null, this::follow);
         readToEnd(spendPartitions, clock.instant().minus(SPEND_REPLAY), this::follow);
+        // The producer learns both topics' partitions now: announcements are sent from the decision writer's thread, where a
+        // first send would otherwise wait for metadata and hold up every decision behind it.
+        producer.partitionsFor(settings.decisionsTopic());
+        producer.partitionsFor(settings.eventsTopic());
         List<TopicPartition> followed = new ArrayList<>(transitionPartitions);
         followed.addAll(spendPartitions);
         Map<TopicPartition, Long> ends = follower.endOffsets(followed);

@@ -94,7 +94,8 @@ public final class IngestGateway implements AutoCloseable {
         this.parser = new RecordParser(settings.events(), clock, settings.client().capacity());
         this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
         this.metrics = new GatewayMetrics(admission::underWay, client::inFlight, settings.client().capacity(), () -> reach.problem() == null);
-        this.traces = new OtlpEndpoint(settings.otlp(), settings.events(), client, metrics, this::deliver, clock, settings.maxBodyBytes());
+        this.traces = new OtlpEndpoint(settings.otlp(), settings.events(), client, metrics, this::deliver, clock, settings.maxBodyBytes(),
+                settings.retryAfter());
         if (allowances != null) {
             metrics.register(new AllowanceCollector(allowances, settings.events().moneyUnit(), allowances.settings().metricsMaxAgents()));
         }

@@ -18,8 +18,10 @@ import java.util.Map;
  * @param mapping {@code asr.otel.assume-outcomes} (true: an agent span without {@code asr.outcome}
  *     settles from its status, marked assumed) and {@code asr.otel.task-from-conversation} (false:
  *     the task is the agent span; true: its {@code gen_ai.conversation.id} when it has one)
+ * @param maxConcurrent requests decoded at once ({@code asr.otel.max-concurrent}; 0, the default: what
+ *     a quarter of the heap holds with every body at {@code asr.ingest.max-body}); more get 429
  */
-public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping) {
+public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping, int maxConcurrent) {
 
     public static OtlpSettings from(Map<String, String> settings, String currency) {
         PriceTable prices = PriceFile.starter(currency);
@@ -35,8 +37,18 @@ public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping) {
         if (own != null) {
             prices = PriceFile.read(Path.of(own), currency).over(prices);
         }
+        String concurrent = value(settings, "asr.otel.max-concurrent");
+        int maxConcurrent;
+        try {
+            maxConcurrent = concurrent == null ? 0 : Integer.parseInt(concurrent);
+        } catch (NumberFormatException e) {
+            maxConcurrent = -1;
+        }
+        if (maxConcurrent < 0) {
+            throw new IllegalArgumentException("asr.otel.max-concurrent=" + concurrent + " must be a whole number >= 0 (0: from the heap)");
+        }
         return new OtlpSettings(prices, new SpanMapper.Settings(flag(settings, "asr.otel.assume-outcomes", true),
-                flag(settings, "asr.otel.task-from-conversation", false)));
+                flag(settings, "asr.otel.task-from-conversation", false)), maxConcurrent);
     }
 
     private static String value(Map<String, String> settings, String key) {
