@@ -265,7 +265,16 @@ public final class AllowanceService implements AutoCloseable {
             answer.completeExceptionally(e);
             return;
         }
-        writeAsync(record).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+        CompletableFuture<Void> written;
+        try {
+            written = writeAsync(record);
+        } catch (RuntimeException e) {
+            // Not encoded (the schema registry unreachable, say): nothing was decided; the agent's next request goes on.
+            done.complete(null);
+            answer.completeExceptionally(notWritten(e));
+            return;
+        }
+        written.orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error != null) {
                 done.complete(null);
                 answer.completeExceptionally(notWritten(error));
@@ -322,7 +331,15 @@ public final class AllowanceService implements AutoCloseable {
                         new Outcome(authorizationId, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, now, null), current.band(),
                         Verdict.RELEASE, "released");
             }
-            writeAsync(record).orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+            CompletableFuture<Void> written;
+            try {
+                written = writeAsync(record);
+            } catch (RuntimeException e) {
+                done.complete(null);
+                released.completeExceptionally(notWritten(e));
+                return;
+            }
+            written.orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
                 if (error == null) {
                     synchronized (entry) {
                         entry.state = entry.state.withoutHold(authorizationId);
@@ -364,8 +381,9 @@ public final class AllowanceService implements AutoCloseable {
             try {
                 step.accept(done);
             } catch (RuntimeException e) {
+                // A step completes its caller's future itself; whatever escaped, the agent's next step must not wait forever.
                 done.complete(null);
-                throw e;
+                log.error("An allowance step failed unexpectedly: {}", e.toString(), e);
             }
         });
     }
