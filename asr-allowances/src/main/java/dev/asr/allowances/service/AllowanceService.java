@@ -209,15 +209,20 @@ public final class AllowanceService implements AutoCloseable {
      * @throws IllegalStateException when the decision could not be written (nothing was decided: retry)
      */
     public Outcome authorize(AuthorizationRequest request) {
+        return await(authorizeAsync(request), "no decision", "nothing was decided, retry");
+    }
+
+    /** The future's value, waiting a little longer than a write may take; its failure, or the wait's, as an unchecked exception. */
+    private static <T> T await(CompletableFuture<T> future, String none, String advice) {
         try {
-            return authorizeAsync(request).get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            return future.get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("no decision within " + (SEND_TIMEOUT.toSeconds() + 5) + " s: nothing was decided, retry", e);
+            throw new IllegalStateException(none + " within " + (SEND_TIMEOUT.toSeconds() + 5) + " s: " + advice, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deciding", e);
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
         }
     }
 
@@ -353,16 +358,7 @@ public final class AllowanceService implements AutoCloseable {
                 }
             });
         });
-        try {
-            return released.get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the release was not written within " + (SEND_TIMEOUT.toSeconds() + 5) + " s: retry", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while releasing", e);
-        }
+        return await(released, "the release was not written", "retry");
     }
 
     /**
