@@ -475,6 +475,10 @@ public final class IngestGateway implements AutoCloseable {
         if (exchange.isResponseStarted()) {
             return;
         }
+        if (status >= 400 && OtlpEndpoint.PATH.equals(exchange.getRequestPath())) {
+            OtlpEndpoint.error(exchange, status, body.path("error").asText(body.toString()));
+            return;
+        }
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send(body.toString() + "\n", StandardCharsets.UTF_8);

@@ -23,7 +23,8 @@ import org.apache.avro.specific.SpecificRecord;
  * {@code POST /v1/traces}: OTLP/HTTP traces (protobuf or JSON, gzip or not) from agents
  * instrumented with OpenTelemetry's GenAI conventions, mapped to spend and outcome events
  * ({@link SpanMapper}) and answered as the OTLP specification says once Kafka acknowledged them:
- * 200 with {@code partial_success} naming how many spans were refused and why, 400 for a body
+ * 200 with {@code partial_success} naming how many spans were refused and why; errors as a {@code
+ * google.rpc.Status} in the request's encoding: 400 for a body
  * that does not decode, 413 past {@code asr.ingest.max-body}, 429 and 503 with {@code
  * Retry-After} when the gateway or Kafka cannot take them now (the exporter retries; a resent
  * batch maps to the same event ids and counts once). At most {@code asr.otel.max-concurrent}
@@ -63,6 +64,14 @@ final class OtlpEndpoint {
         this.delivery = delivery;
         this.clock = clock;
         this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** An error answer as OTLP/HTTP wants it: a {@code google.rpc.Status} in the request's encoding (protobuf unless it sent JSON). */
+    static void error(HttpServerExchange exchange, int status, String message) {
+        boolean json = !protobuf(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, json ? "application/json" : PROTOBUF);
+        exchange.getResponseSender().send(ByteBuffer.wrap(OtlpCodec.status(status, message, json)));
     }
 
     static boolean protobuf(String contentType) {

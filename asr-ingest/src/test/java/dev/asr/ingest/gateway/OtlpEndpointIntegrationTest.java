@@ -199,14 +199,20 @@ class OtlpEndpointIntegrationTest {
     @Test
     void hostileBodiesAreAnsweredAsOtlpSaysAndNeverWith5xx() throws Exception {
         byte[] whole = fullRequest(3).toByteArray();
-        assertThat(post("application/x-protobuf", null, Arrays.copyOf(whole, whole.length - 5)).statusCode()).as("truncated protobuf")
-                .isEqualTo(400);
+        HttpResponse<byte[]> truncated = post("application/x-protobuf", null, Arrays.copyOf(whole, whole.length - 5));
+        assertThat(truncated.statusCode()).as("truncated protobuf").isEqualTo(400);
+        assertThat(truncated.headers().firstValue("Content-Type")).hasValue("application/x-protobuf");
+        com.google.protobuf.UnknownFieldSet status = com.google.protobuf.UnknownFieldSet.parseFrom(truncated.body());
+        assertThat(status.getField(1).getVarintList()).as("a google.rpc.Status, INVALID_ARGUMENT").containsExactly(3L);
+        assertThat(status.getField(2).getLengthDelimitedList().get(0).toStringUtf8()).contains("not an OTLP ExportTraceServiceRequest");
         assertThat(post("text/plain", null, whole).statusCode()).as("wrong content type").isEqualTo(415);
         assertThat(post("application/x-protobuf", "gzip", "not gzip at all".getBytes(StandardCharsets.UTF_8)).statusCode())
                 .as("gzip that does not inflate").isEqualTo(400);
         assertThat(post("application/x-protobuf", "br", whole).statusCode()).as("an encoding it does not take").isEqualTo(415);
-        assertThat(post("application/json", null, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"zz\"}]}]}]}"
-                .getBytes(StandardCharsets.UTF_8)).statusCode()).as("ids not hex").isEqualTo(400);
+        HttpResponse<byte[]> notHex = post("application/json", null, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"zz\"}]}]}]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(notHex.statusCode()).as("ids not hex").isEqualTo(400);
+        assertThat(new String(notHex.body(), StandardCharsets.UTF_8)).startsWith("{\"code\":3,\"message\":\"traceId 'zz' is not hex");
 
         io.opentelemetry.proto.trace.v1.Span.Builder wide = fullRequest(1).getResourceSpans(0).getScopeSpans(0).getSpans(0).toBuilder();
         for (int i = 0; i < 10_000; i++) {

@@ -3,6 +3,7 @@ package dev.asr.otel.receiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
@@ -105,6 +106,33 @@ public final class OtlpCodec {
             body.putObject("partialSuccess").put("rejectedSpans", rejectedSpans).put("errorMessage", message);
         }
         return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An error answer's body as OTLP/HTTP wants it: a {@code google.rpc.Status} (code, message) in
+     * the request's encoding. Its two fields are written with protobuf's own encoder.
+     */
+    public static byte[] status(int httpStatus, String message, boolean json) {
+        int code = switch (httpStatus) {
+            case 401 -> 16; // UNAUTHENTICATED
+            case 403 -> 7; // PERMISSION_DENIED
+            case 429 -> 8; // RESOURCE_EXHAUSTED
+            case 503 -> 14; // UNAVAILABLE
+            default -> httpStatus >= 500 ? 13 : 3; // INTERNAL, INVALID_ARGUMENT
+        };
+        if (json) {
+            return JSON.createObjectNode().put("code", code).put("message", message).toString().getBytes(StandardCharsets.UTF_8);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length() + 16);
+        try {
+            CodedOutputStream coded = CodedOutputStream.newInstance(out);
+            coded.writeInt32(1, code);
+            coded.writeString(2, message);
+            coded.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
     }
 
     /** OTLP JSON carries ids in hex; protobuf's JSON mapping reads bytes as base64. Bounded depth: a hostile nesting stops. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -85,6 +86,16 @@ class OtlpCodecTest {
         assertThat(partial.getPartialSuccess().getErrorMessage()).isEqualTo("no-agent: 2 spans");
         assertThat(new String(OtlpCodec.response(2, "no-agent", true), StandardCharsets.UTF_8))
                 .isEqualTo("{\"partialSuccess\":{\"rejectedSpans\":2,\"errorMessage\":\"no-agent\"}}");
+    }
+
+    @Test
+    void errorsAreAGoogleRpcStatusInTheRequestsEncoding() throws Exception {
+        UnknownFieldSet status = UnknownFieldSet.parseFrom(OtlpCodec.status(400, "not a request", false));
+        assertThat(status.getField(1).getVarintList()).as("INVALID_ARGUMENT").containsExactly(3L);
+        assertThat(status.getField(2).getLengthDelimitedList().get(0).toStringUtf8()).isEqualTo("not a request");
+        assertThat(UnknownFieldSet.parseFrom(OtlpCodec.status(429, "busy", false)).getField(1).getVarintList()).containsExactly(8L);
+        assertThat(UnknownFieldSet.parseFrom(OtlpCodec.status(503, "down", false)).getField(1).getVarintList()).containsExactly(14L);
+        assertThat(new String(OtlpCodec.status(401, "who", true), StandardCharsets.UTF_8)).isEqualTo("{\"code\":16,\"message\":\"who\"}");
     }
 
     private static byte[] gzip(byte[] plain) throws Exception {
