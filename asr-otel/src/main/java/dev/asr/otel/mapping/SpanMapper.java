@@ -93,6 +93,9 @@ public final class SpanMapper {
 
     private record Agent(String agentId, String taskId) {}
 
+    /** What a span resolves to when nothing above it names an agent. */
+    private static final Agent NO_AGENT = new Agent("", "");
+
     public Mapped map(ExportTraceServiceRequest request, Sender sender, Instant now) {
         List<SpendEvent> spend = new ArrayList<>();
         List<OutcomeEvent> outcomes = new ArrayList<>();
@@ -100,6 +103,7 @@ public final class SpanMapper {
         Map<String, Integer> unpriced = new TreeMap<>();
         int ignored = 0;
         Map<ByteString, Span> byId = new HashMap<>();
+        Map<ByteString, Agent> known = new HashMap<>();
         for (ResourceSpans resource : request.getResourceSpansList()) {
             for (ScopeSpans scope : resource.getScopeSpansList()) {
                 for (Span span : scope.getSpansList()) {
@@ -134,7 +138,7 @@ public final class SpanMapper {
                                 + " (resource attribute asr.fleet): use a token granted that fleet"));
                         continue;
                     }
-                    Agent agent = agentSpan ? own(span, attributes) : ancestor(span, byId);
+                    Agent agent = agentSpan ? own(span, attributes) : ancestor(span, byId, known);
                     if (agent == null) {
                         String id = agentId(attributes);
                         agent = id == null ? null : new Agent(id, null);
@@ -303,24 +307,42 @@ public final class SpanMapper {
                 : "otel-" + HEX.formatHex(span.getTraceId().toByteArray()) + "-" + HEX.formatHex(span.getSpanId().toByteArray()));
     }
 
-    /** The nearest invoke_agent span above {@code span} in this request, as an agent and task; null when none names one. */
-    private Agent ancestor(Span span, Map<ByteString, Span> byId) {
+    /**
+     * The nearest invoke_agent span above {@code span} in this request, as an agent and task; null
+     * when none names one. What each parent resolves to is remembered for the request ({@code
+     * known}), so a request of long parent chains costs one walk per span, not one per ancestor.
+     */
+    private Agent ancestor(Span span, Map<ByteString, Span> byId, Map<ByteString, Agent> known) {
+        List<ByteString> walked = new ArrayList<>();
+        Agent found = NO_AGENT;
         Span current = span;
         for (int depth = 0; depth < MAX_DEPTH && !current.getParentSpanId().isEmpty(); depth++) {
-            Span parent = byId.get(key(current.getTraceId(), current.getParentSpanId()));
-            if (parent == null) {
-                return null;
+            ByteString parentKey = key(current.getTraceId(), current.getParentSpanId());
+            Agent before = known.get(parentKey);
+            if (before != null) {
+                found = before;
+                break;
             }
+            Span parent = byId.get(parentKey);
+            if (parent == null) {
+                break;
+            }
+            walked.add(parentKey);
             SpanAttributes attributes = SpanAttributes.of(parent.getAttributesList());
             if (GenAi.INVOKE_AGENT.equalsIgnoreCase(attributes.text(GenAi.OPERATION))) {
                 Agent agent = own(parent, attributes);
                 if (agent != null) {
-                    return agent;
+                    found = agent;
+                    break;
                 }
             }
             current = parent;
         }
-        return null;
+        // Every span walked past resolves to what was found above it (a parent that is itself an agent span resolves to itself).
+        for (ByteString walkedKey : walked) {
+            known.putIfAbsent(walkedKey, found);
+        }
+        return found == NO_AGENT ? null : found;
     }
 
     private static String agentId(SpanAttributes attributes) {

@@ -195,6 +195,21 @@ class SpanMapperTest {
     }
 
     @Test
+    void aLongChainUnderOneAgentResolvesEverySpanToItWithOneWalkEach() {
+        List<Span> chain = new ArrayList<>();
+        chain.add(span(1, 0, "gen_ai.operation.name", "invoke_agent", "gen_ai.agent.id", "deep"));
+        for (int i = 2; i <= 200; i++) {
+            chain.add(span(i, i - 1, "gen_ai.operation.name", i % 2 == 0 ? "execute_tool" : "chat", "gen_ai.response.model", "gpt-4o"));
+        }
+        SpanMapper.Mapped mapped = mapper.map(request(chain.toArray(Span[]::new)), TRADING, NOW);
+        assertThat(mapped.rejected()).isEmpty();
+        assertThat(mapped.spend()).hasSize(199).allSatisfy(e -> {
+            assertThat(e.getAgentId()).isEqualTo("deep");
+            assertThat(e.getTaskId()).endsWith("-0000000000000001");
+        });
+    }
+
+    @Test
     void aGenAiSpanWithNoAgentIsRejectedWithItsReasonAndOthersAreIgnoredAndCounted() {
         SpanMapper.Mapped mapped = mapper.map(request(
                 span(2, 9, "gen_ai.operation.name", "chat", "gen_ai.response.model", "gpt-4o"),
