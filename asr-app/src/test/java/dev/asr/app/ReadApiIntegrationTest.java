@@ -120,6 +120,10 @@ class ReadApiIntegrationTest {
                 assertThat(nobody.statusCode()).as(nobody.body()).isEqualTo(404);
                 assertThat(nobody.body()).contains("no agent nobody in fleet trading", "holds no figures");
 
+                HttpResponse<String> control = get(gateway, "/v1/agents/trading/a%1Fb", TOKEN);
+                assertThat(control.statusCode()).as("no id holds a control character").isEqualTo(404);
+                assertThat(control.body()).contains("agent_id holds the control character U+001F");
+
                 HttpResponse<String> partial = get(blind, "/v1/agents/trading/reader", TOKEN);
                 assertThat(partial.statusCode()).as(partial.body()).isEqualTo(200);
                 JsonNode half = JSON.readTree(partial.body());

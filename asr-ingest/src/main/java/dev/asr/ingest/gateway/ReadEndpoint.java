@@ -8,6 +8,8 @@ import dev.asr.allowances.ledger.SpendRate;
 import dev.asr.allowances.service.AgentStatus;
 import dev.asr.allowances.service.AllowanceService;
 import dev.asr.event.Band;
+import dev.asr.schemas.rules.EventRules;
+import dev.asr.schemas.rules.Violation;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
@@ -86,6 +88,14 @@ final class ReadEndpoint {
             return;
         }
         String agentId = agent ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : null;
+        Violation notAnId = EventRules.id("fleet", fleet);
+        if (notAnId == null && agent) {
+            notAnId = EventRules.id("agent_id", agentId);
+        }
+        if (notAnId != null) {
+            IngestGateway.reply(exchange, 404, IngestGateway.error("no such " + (agent ? "agent" : "fleet") + ": " + notAnId.message()));
+            return;
+        }
         ObjectNode answer = agent ? agentAllowance(fleet, agentId) : fleet(fleet, allowances == null ? null : allowances.fleet(fleet));
         if (stateUrl == null) {
             finish(exchange, answer, agentId, new Figures(404, null, "figures per view are not served by this gateway: set"

@@ -233,8 +233,8 @@ public final class EventRules {
         return id(field, value);
     }
 
-    /** 1 to 256 characters (code points), none of them a control character. */
-    static Violation id(String field, String value) {
+    /** 1 to 256 characters (code points), none of them a control character; null when {@code value} is such an id. */
+    public static Violation id(String field, String value) {
         int length = value.codePointCount(0, value.length());
         if (length > MAX_ID_LENGTH) {
             return new Violation(Rejection.INVALID_ID, field, field + " is " + length + " characters long; ids are 1 to " + MAX_ID_LENGTH
