@@ -37,6 +37,9 @@ import org.apache.avro.SchemaParseException;
  */
 public final class EmbeddedSchemaRegistry implements SchemaRegistry {
 
+    /** One monitor per subject file for the whole JVM, taken before the file lock. */
+    private static final ConcurrentHashMap<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
+
     private final Path ids;
     private final Path subjects;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
@@ -103,7 +106,15 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
 
     private void addToSubject(String subject, Schema schema, int id) {
         Path file = subjects.resolve(RestSchemaRegistry.pathSegment(subject));
-        // The lock keeps two processes sharing the directory from interleaving their appends.
+        // A file lock belongs to the whole process: two registries of one directory in one JVM (the demo's
+        // SDK client and its gateway) would not wait for each other's but fail on it. They take turns here first.
+        synchronized (IN_PROCESS.computeIfAbsent(file.toAbsolutePath().normalize(), path -> new Object())) {
+            appendToSubject(file, subject, schema, id);
+        }
+    }
+
+    private void appendToSubject(Path file, String subject, Schema schema, int id) {
+        // The file lock keeps two processes sharing the directory from interleaving their appends.
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
             List<Integer> versions = new ArrayList<>();

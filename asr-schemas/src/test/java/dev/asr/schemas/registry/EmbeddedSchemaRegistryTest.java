@@ -8,6 +8,13 @@ import dev.asr.schemas.SampleEvents;
 import dev.asr.schemas.serde.AvroSerde;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.Test;
@@ -25,6 +32,34 @@ class EmbeddedSchemaRegistryTest {
                 .encode("asr.spend.v1", SampleEvents.spend());
         AvroSerde<SpendEvent> afterRestart = AvroSerde.forValues(SpendEvent.class, new EmbeddedSchemaRegistry(directory));
         assertThat(afterRestart.decode("asr.spend.v1", bytes)).isEqualTo(SampleEvents.spend());
+    }
+
+    /** The demo's SDK client and its gateway: two registries of one directory in one JVM, registering at the same moment. */
+    @Test
+    void twoRegistriesOfOneDirectoryInOneProcessRegisterAtOnceWithoutFailing(@TempDir Path directory) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> ids = new ArrayList<>();
+            for (int round = 0; round < 20; round++) {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<Integer>> these = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(directory);
+                    String subject = "subject-" + round;
+                    these.add(threads.submit(() -> {
+                        start.await();
+                        return registry.register(subject, V1);
+                    }));
+                }
+                start.countDown();
+                ids.addAll(these);
+            }
+            for (Future<Integer> id : ids) {
+                assertThat(id.get(30, TimeUnit.SECONDS)).isEqualTo(ids.get(0).get());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
