@@ -3,6 +3,7 @@ package dev.asr.app;
 import dev.asr.app.bench.AllowanceBenchmark;
 import dev.asr.app.bench.ExporterBenchmark;
 import dev.asr.app.bench.GatewayBenchmark;
+import dev.asr.app.bench.OtlpBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class, BenchCommand.Allowances.class})
+        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class, BenchCommand.Otlp.class, BenchCommand.Allowances.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -111,6 +112,32 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return new GatewayBenchmark(duration, batch, connections, rate, rateBatch, spec.commandLine().getOut()).run() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "otlp", mixinStandardHelpOptions = true,
+            description = "Throughput of POST /v1/traces with OTLP/HTTP protobuf requests of agent runs over loopback (200 after Kafka's ack),"
+                    + " then latency at a fixed rate.")
+    static final class Otlp implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--duration", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).")
+        Duration duration = Duration.ofSeconds(20);
+
+        @Option(names = "--batch", description = "Spans per request, a multiple of 4 (default: ${DEFAULT-VALUE}).")
+        int batch = 512;
+
+        @Option(names = "--connections", description = "Concurrent connections in the throughput phase (default: ${DEFAULT-VALUE}).")
+        int connections = 8;
+
+        @Option(names = "--rate", paramLabel = "SPANS_PER_S", description = "Fixed rate of the latency phase (default: ${DEFAULT-VALUE}).")
+        double rate = 10_000;
+
+        @Override
+        public Integer call() throws Exception {
+            return new OtlpBenchmark(duration, batch, connections, rate, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 

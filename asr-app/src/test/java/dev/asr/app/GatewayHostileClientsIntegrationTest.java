@@ -182,7 +182,7 @@ class GatewayHostileClientsIntegrationTest {
                 assertThat(response.headers().firstValue("Retry-After")).isPresent();
             }
         }
-        assertThat(statuses).as("those over asr.otel.max-concurrent wait their turn (429), the others are decoded").contains(200);
+        assertThat(statuses).as("those over asr.otel.decode-budget wait their turn (429), the others are decoded").contains(200);
         assertThat(gateway.isAlive()).as("the gateway did not run out of its 512 MB; log:%n%s", log()).isTrue();
         assertThat(get("/healthz").statusCode()).isEqualTo(200);
     }

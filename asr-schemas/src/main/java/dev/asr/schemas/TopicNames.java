@@ -42,7 +42,8 @@ public record TopicNames(String spend, String outcomes, String agentMetrics, Str
                 settings.getOrDefault("asr.topic.dlq", DEAD_LETTERS));
     }
 
-    private static void validate(String key, String name) {
+    /** Refuses a name Kafka would not take, naming the setting. */
+    public static void validate(String key, String name) {
         if (name == null || !LEGAL.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException(key + "='" + name + "' is not a valid Kafka topic name."
                     + " Use letters, digits, '.', '_' and '-', at most 249 characters");

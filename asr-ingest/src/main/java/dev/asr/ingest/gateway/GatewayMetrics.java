@@ -1,6 +1,7 @@
 package dev.asr.ingest.gateway;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's {@code /metrics}: requests by endpoint and status code, records accepted and
@@ -41,7 +43,8 @@ final class GatewayMetrics {
 
     private final Counter spans = Counter.builder().name("asr_ingest_otlp_spans_total")
             .help("OpenTelemetry spans received on /v1/traces, by what became of them: mapped (to an event), ignored (not a GenAI"
-                    + " span, or one with no event of its own), rejected (see asr_ingest_records_rejected_total{endpoint=\"/v1/traces\"})")
+                    + " span, or one with no event of its own), rejected (see asr_ingest_records_rejected_total{endpoint=\"/v1/traces\"}),"
+                    + " waiting (for their agent span, in a later request; counted mapped once it comes)")
             .labelNames("result").register(registry);
     private final Counter unpriced = Counter.builder().name("asr_ingest_otlp_unpriced_spans_total")
             .help("Model calls reported with no cost whose model no price table names: their spend counts 0, their tokens are kept;"
@@ -102,6 +105,30 @@ final class GatewayMetrics {
             boolean known = unpricedModels.contains(model) || (unpricedModels.size() < MAX_UNPRICED_MODELS && unpricedModels.add(model));
             unpriced.labelValues(known ? model : "other").inc(count);
         });
+    }
+
+    /** Spans parked to wait for their agent span (contract §10). */
+    void spansWaiting(int parked) {
+        spans.labelValues("waiting").inc(parked);
+    }
+
+    /** What waits for an agent span, what is remembered of agent spans, and what was given up on. */
+    void waiting(IntSupplier spans, LongSupplier bytes, IntSupplier remembered, LongSupplier givenUp, LongSupplier deadLettered) {
+        GaugeWithCallback.builder().name("asr_ingest_otlp_waiting_spans")
+                .help("Spans waiting for their agent span (invoke_agent) to come in a later request; at asr.otel.max-waiting-spans more are"
+                        + " refused waiting-full").callback(cb -> cb.call(spans.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("asr_ingest_otlp_waiting_bytes")
+                .help("Protobuf bytes of the waiting spans (capped by asr.otel.max-waiting-bytes)")
+                .callback(cb -> cb.call(bytes.getAsLong())).register(registry);
+        GaugeWithCallback.builder().name("asr_ingest_otlp_remembered_spans")
+                .help("Spans whose agent is remembered for children that come in later requests (capped by asr.otel.max-remembered)")
+                .callback(cb -> cb.call(remembered.getAsInt())).register(registry);
+        CounterWithCallback.builder().name("asr_ingest_otlp_given_up_spans")
+                .help("Spans that waited asr.otel.wait for their agent span in vain: mapped by their own gen_ai.agent.* attributes, or"
+                        + " dead-lettered (asr_ingest_otlp_dead_lettered_spans)").callback(cb -> cb.call(givenUp.getAsLong())).register(registry);
+        CounterWithCallback.builder().name("asr_ingest_otlp_dead_lettered_spans")
+                .help("Spans written to the dead-letter topic: given up on with no agent, or refused by an event rule after they waited")
+                .callback(cb -> cb.call(deadLettered.getAsLong())).register(registry);
     }
 
     /** The exposition in the format the scraper's Accept header asks for. */

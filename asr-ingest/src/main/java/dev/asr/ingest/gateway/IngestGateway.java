@@ -95,7 +95,7 @@ public final class IngestGateway implements AutoCloseable {
         this.admission = new Admission(settings.maxRequestsPerToken(), settings.maxRequests());
         this.metrics = new GatewayMetrics(admission::underWay, client::inFlight, settings.client().capacity(), () -> reach.problem() == null);
         this.traces = new OtlpEndpoint(settings.otlp(), settings.events(), client, metrics, this::deliver, clock, settings.maxBodyBytes(),
-                settings.retryAfter());
+                settings.retryAfter()).start();
         if (allowances != null) {
             metrics.register(new AllowanceCollector(allowances, settings.events().moneyUnit(), allowances.settings().metricsMaxAgents()));
         }
@@ -112,6 +112,7 @@ public final class IngestGateway implements AutoCloseable {
         try {
             server.start();
         } catch (RuntimeException e) {
+            traces.close();
             reach.close();
             client.close();
             if (tokens instanceof TokensFile file) {
@@ -510,6 +511,7 @@ public final class IngestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        traces.close();
         reach.close();
         client.close();
         if (tokens instanceof TokensFile file) {

@@ -112,7 +112,8 @@ public final class AsrClient implements AutoCloseable {
         return new AgentReporter(this, agentId, fleet);
     }
 
-    AsrClientSettings settings() {
+    /** What this client was made with: its Kafka settings and topic names. */
+    public AsrClientSettings settings() {
         return settings;
     }
 
@@ -160,7 +161,7 @@ public final class AsrClient implements AutoCloseable {
 
         /** The key and value bytes: what must fit the producer's largest request. */
         public int size() {
-            return record.value().length + (record.key() == null ? 0 : record.key().length() * 3);
+            return (record.value() == null ? 0 : record.value().length) + (record.key() == null ? 0 : record.key().length() * 3);
         }
     }
 

@@ -45,10 +45,13 @@ import java.util.function.Predicate;
  *       status (ERROR → FAILED, else SUCCEEDED) with {@code attributes.outcome_source=assumed}, or
  *       no outcome at all when assuming is off. It carries no spend: its children's is its cost.
  *   <li>Agent identity ({@code gen_ai.agent.id}, else {@code gen_ai.agent.name}) and task come
- *       from the nearest {@code invoke_agent} ancestor in the request, else from the span's own
- *       attributes (spend then serves no task). A GenAI span with neither is rejected ({@code
- *       no-agent}); fleet from the resource's {@code asr.fleet} (which the token must grant), else
- *       the token's one fleet.
+ *       from the nearest {@code invoke_agent} ancestor: in the request, else one an earlier request
+ *       held ({@link Ancestry}). A span whose parent chain leaves the request at a span not seen yet
+ *       is {@link Waiting} for it (children usually end, and are exported, before their parent);
+ *       {@link #settle} maps it once its agent is known. A chain that ends at a root with no agent
+ *       span falls back to the span's own attributes (spend then serves no task); a GenAI span with
+ *       neither is rejected ({@code no-agent}). Fleet from the resource's {@code asr.fleet} (which
+ *       the token must grant), else the token's one fleet.
  *   <li>{@code event_id} is {@code otel-<trace id>-<span id>}: a resent batch counts once.
  *   <li>Spans without {@code gen_ai.operation.name}, and GenAI operations that are neither, are
  *       ignored and counted.
@@ -73,9 +76,44 @@ public final class SpanMapper {
     /** A span that could not be used, and why. */
     public record Rejected(String traceId, String spanId, String reason, String message) {}
 
-    /** What one request maps to. */
+    /**
+     * A GenAI span whose agent is not known yet: its parent chain leaves the request at {@code
+     * awaits}, a span this receiver has not seen.
+     *
+     * @param key the span's own key ({@link Ancestry#key})
+     * @param awaits the key of the span it waits for
+     * @param fleet the fleet it reports to, already checked against the sender's token
+     */
+    public record Waiting(ByteString key, ByteString awaits, String fleet, Span span) {
+
+        public Waiting awaiting(ByteString other) {
+            return new Waiting(key, other, fleet, span);
+        }
+
+        public String traceId() {
+            return HEX.formatHex(span.getTraceId().toByteArray());
+        }
+
+        public String spanId() {
+            return HEX.formatHex(span.getSpanId().toByteArray());
+        }
+    }
+
+    /** A waiting span and the agent found for it: null when none will come (it falls back to its own attributes). */
+    public record Found(Waiting span, AgentRef agent) {}
+
+    /**
+     * What one request maps to.
+     *
+     * @param waiting GenAI spans whose agent is not known yet
+     * @param resolved the spans of the request found to work for an agent that later requests' spans may
+     *     have as parent: agent spans, tool spans, the spans walked through to reach an agent, awaited spans
+     * @param forwarded spans others were waiting for that wait themselves: the key of the span they now wait
+     *     for, or {@link ByteString#EMPTY} when their chain ends with no agent span
+     */
     public record Mapped(List<SpendEvent> spend, List<OutcomeEvent> outcomes, List<Rejected> rejected, int ignored,
-            Map<String, Integer> unpricedByModel) {}
+            Map<String, Integer> unpricedByModel, List<Waiting> waiting, Map<ByteString, AgentRef> resolved,
+            Map<ByteString, ByteString> forwarded) {}
 
     private static final HexFormat HEX = HexFormat.of();
     /** How far up a span's parents are followed to find its agent. */
@@ -91,23 +129,56 @@ public final class SpanMapper {
         this.settings = settings;
     }
 
-    private record Agent(String agentId, String taskId) {}
+    private enum Kind { INFERENCE, TOOL, AGENT, OTHER }
 
-    /** What a span resolves to when nothing above it names an agent. */
-    private static final Agent NO_AGENT = new Agent("", "");
+    private static Kind kind(SpanAttributes attributes) {
+        String operation = attributes.text(GenAi.OPERATION);
+        if (operation == null) {
+            return Kind.OTHER;
+        }
+        if (GenAi.INFERENCE.contains(operation.toLowerCase(Locale.ROOT))) {
+            return Kind.INFERENCE;
+        }
+        if (GenAi.EXECUTE_TOOL.equalsIgnoreCase(operation)) {
+            return Kind.TOOL;
+        }
+        return GenAi.INVOKE_AGENT.equalsIgnoreCase(operation) ? Kind.AGENT : Kind.OTHER;
+    }
 
+    /** Where a span's parent chain led: an agent, a span not seen yet ({@code awaits}), or neither (a root with no agent). */
+    private record Resolution(AgentRef agent, ByteString awaits) {}
+
+    private static final Resolution NO_AGENT = new Resolution(null, null);
+
+    /** What a request or a settlement adds up to, as it is mapped. */
+    private static final class Collected {
+        final List<SpendEvent> spend = new ArrayList<>();
+        final List<OutcomeEvent> outcomes = new ArrayList<>();
+        final List<Rejected> rejected = new ArrayList<>();
+        final Map<String, Integer> unpriced = new TreeMap<>();
+        final List<Waiting> waiting = new ArrayList<>();
+        final Map<ByteString, AgentRef> resolved = new HashMap<>();
+        final Map<ByteString, ByteString> forwarded = new HashMap<>();
+        int ignored;
+
+        Mapped mapped() {
+            return new Mapped(spend, outcomes, rejected, ignored, unpriced, waiting, resolved, forwarded);
+        }
+    }
+
+    /** One request standing alone: nothing remembered from earlier ones. */
     public Mapped map(ExportTraceServiceRequest request, Sender sender, Instant now) {
-        List<SpendEvent> spend = new ArrayList<>();
-        List<OutcomeEvent> outcomes = new ArrayList<>();
-        List<Rejected> rejected = new ArrayList<>();
-        Map<String, Integer> unpriced = new TreeMap<>();
-        int ignored = 0;
+        return map(request, sender, now, Ancestry.NONE);
+    }
+
+    public Mapped map(ExportTraceServiceRequest request, Sender sender, Instant now, Ancestry ancestry) {
+        Collected out = new Collected();
         Map<ByteString, Span> byId = new HashMap<>();
-        Map<ByteString, Agent> known = new HashMap<>();
+        Map<ByteString, Resolution> known = new HashMap<>();
         for (ResourceSpans resource : request.getResourceSpansList()) {
             for (ScopeSpans scope : resource.getScopeSpansList()) {
                 for (Span span : scope.getSpansList()) {
-                    byId.putIfAbsent(key(span.getTraceId(), span.getSpanId()), span);
+                    byId.putIfAbsent(Ancestry.key(span.getTraceId(), span.getSpanId()), span);
                 }
             }
         }
@@ -117,75 +188,128 @@ public final class SpanMapper {
             for (ScopeSpans scope : resource.getScopeSpansList()) {
                 for (Span span : scope.getSpansList()) {
                     SpanAttributes attributes = SpanAttributes.of(span.getAttributesList());
-                    String operation = attributes.text(GenAi.OPERATION);
-                    boolean inference = operation != null && GenAi.INFERENCE.contains(operation.toLowerCase(Locale.ROOT));
-                    boolean tool = GenAi.EXECUTE_TOOL.equalsIgnoreCase(operation);
-                    boolean agentSpan = GenAi.INVOKE_AGENT.equalsIgnoreCase(operation);
-                    if (!inference && !tool && !agentSpan) {
-                        ignored++;
+                    Kind kind = kind(attributes);
+                    ByteString key = Ancestry.key(span.getTraceId(), span.getSpanId());
+                    if (kind == Kind.OTHER) {
+                        out.ignored++;
+                        if (ancestry.awaited(key)) {
+                            forward(key, ancestor(span, byId, known, ancestry, out.resolved), out);
+                        }
                         continue;
                     }
                     String traceId = HEX.formatHex(span.getTraceId().toByteArray());
                     String spanId = HEX.formatHex(span.getSpanId().toByteArray());
                     String fleet = named != null ? named : sender.onlyFleet();
                     if (fleet == null) {
-                        rejected.add(new Rejected(traceId, spanId, "no-fleet", "the resource names no fleet (resource attribute asr.fleet)"
+                        out.rejected.add(new Rejected(traceId, spanId, "no-fleet", "the resource names no fleet (resource attribute asr.fleet)"
                                 + " and the token is granted several: set asr.fleet, or use a token of one fleet"));
                         continue;
                     }
                     if (!sender.mayWrite().test(fleet)) {
-                        rejected.add(new Rejected(traceId, spanId, "fleet-not-granted", "this token may not write fleet " + fleet
+                        out.rejected.add(new Rejected(traceId, spanId, "fleet-not-granted", "this token may not write fleet " + fleet
                                 + " (resource attribute asr.fleet): use a token granted that fleet"));
                         continue;
                     }
-                    Agent agent = agentSpan ? own(span, attributes) : ancestor(span, byId, known);
-                    if (agent == null) {
-                        String id = agentId(attributes);
-                        agent = id == null ? null : new Agent(id, null);
-                    }
-                    if (agent == null) {
-                        rejected.add(new Rejected(traceId, spanId, "no-agent", "no gen_ai.agent.id or gen_ai.agent.name on the span or an"
-                                + " invoke_agent span above it in this request: name the agent"));
-                        continue;
-                    }
-                    String eventId = "otel-" + traceId + "-" + spanId;
-                    Instant at = Instant.ofEpochMilli(span.getEndTimeUnixNano() / 1_000_000);
-                    if (agentSpan) {
-                        OutcomeEvent outcome = outcome(span, attributes, eventId, agent, fleet, at);
-                        if (outcome != null) {
-                            Violation v = rules.check(outcome, now.toEpochMilli());
-                            if (v != null) {
-                                rejected.add(new Rejected(traceId, spanId, v.rejection().code(), v.message()));
-                            } else {
-                                outcomes.add(outcome);
-                            }
-                        } else {
-                            ignored++;
+                    Resolution resolution;
+                    if (kind == Kind.AGENT) {
+                        AgentRef own = own(span, attributes);
+                        resolution = own == null ? NO_AGENT : new Resolution(own, null);
+                        if (own != null) {
+                            out.resolved.put(key, own);
+                            known.put(key, resolution);
                         }
-                        continue;
-                    }
-                    Map<String, String> kept = new LinkedHashMap<>();
-                    kept.put("otel_trace_id", traceId);
-                    kept.put("otel_span_id", spanId);
-                    SpendEvent.Builder event = SpendEvent.newBuilder().setEventId(eventId).setAgentId(agent.agentId()).setFleet(fleet)
-                            .setTaskId(agent.taskId()).setCurrency(rules.currency()).setOccurredAt(at).setAuthorizationId(null);
-                    Rejected refused = inference ? inference(attributes, event, kept, unpriced, at, traceId, spanId)
-                            : tool(attributes, event, kept, traceId, spanId);
-                    if (refused != null) {
-                        rejected.add(refused);
-                        continue;
-                    }
-                    SpendEvent built = event.setAttributes(new HashMap<>(kept)).build();
-                    Violation v = rules.check(built, now.toEpochMilli());
-                    if (v != null) {
-                        rejected.add(new Rejected(traceId, spanId, v.rejection().code(), v.message()));
                     } else {
-                        spend.add(built);
+                        resolution = ancestor(span, byId, known, ancestry, out.resolved);
                     }
+                    if (ancestry.awaited(key)) {
+                        forward(key, resolution, out);
+                    }
+                    if (resolution.awaits() != null) {
+                        out.waiting.add(new Waiting(key, resolution.awaits(), fleet, span));
+                        continue;
+                    }
+                    AgentRef agent = resolution.agent();
+                    if (agent != null && kind == Kind.TOOL) {
+                        // A tool may call models or agents whose spans come later; a model call has no children to wait for.
+                        out.resolved.put(key, agent);
+                    }
+                    emit(span, attributes, kind, fleet, agent, now, out);
                 }
             }
         }
-        return new Mapped(spend, outcomes, rejected, ignored, unpriced);
+        return out.mapped();
+    }
+
+    /**
+     * Spans that waited, mapped now that their agent is known; one with no agent ({@link
+     * Found#agent()} null) is mapped by its own attributes, or rejected {@code no-agent}.
+     */
+    public Mapped settle(List<Found> found, Instant now) {
+        Collected out = new Collected();
+        for (Found one : found) {
+            Span span = one.span().span();
+            SpanAttributes attributes = SpanAttributes.of(span.getAttributesList());
+            emit(span, attributes, kind(attributes), one.span().fleet(), one.agent(), now, out);
+        }
+        return out.mapped();
+    }
+
+    /** An awaited span of this request: what the spans waiting for it now resolve to, or wait for. */
+    private static void forward(ByteString key, Resolution resolution, Collected out) {
+        if (resolution.agent() != null) {
+            out.resolved.put(key, resolution.agent());
+        } else {
+            out.forwarded.put(key, resolution.awaits() != null ? resolution.awaits() : ByteString.EMPTY);
+        }
+    }
+
+    /** One GenAI span whose agent is settled ({@code agent} null: none above it, so its own attributes name it or it is rejected). */
+    private void emit(Span span, SpanAttributes attributes, Kind kind, String fleet, AgentRef agent, Instant now, Collected out) {
+        String traceId = HEX.formatHex(span.getTraceId().toByteArray());
+        String spanId = HEX.formatHex(span.getSpanId().toByteArray());
+        if (agent == null && kind != Kind.AGENT) {
+            String id = agentId(attributes);
+            agent = id == null ? null : new AgentRef(id, null);
+        }
+        if (agent == null) {
+            out.rejected.add(new Rejected(traceId, spanId, "no-agent", "no gen_ai.agent.id or gen_ai.agent.name on the span or an"
+                    + " invoke_agent span above it: name the agent"));
+            return;
+        }
+        String eventId = "otel-" + traceId + "-" + spanId;
+        Instant at = Instant.ofEpochMilli(span.getEndTimeUnixNano() / 1_000_000);
+        if (kind == Kind.AGENT) {
+            OutcomeEvent outcome = outcome(span, attributes, eventId, agent, fleet, at);
+            if (outcome == null) {
+                out.ignored++;
+                return;
+            }
+            Violation v = rules.check(outcome, now.toEpochMilli());
+            if (v != null) {
+                out.rejected.add(new Rejected(traceId, spanId, v.rejection().code(), v.message()));
+            } else {
+                out.outcomes.add(outcome);
+            }
+            return;
+        }
+        Map<String, String> kept = new LinkedHashMap<>();
+        kept.put("otel_trace_id", traceId);
+        kept.put("otel_span_id", spanId);
+        SpendEvent.Builder event = SpendEvent.newBuilder().setEventId(eventId).setAgentId(agent.agentId()).setFleet(fleet)
+                .setTaskId(agent.taskId()).setCurrency(rules.currency()).setOccurredAt(at).setAuthorizationId(null);
+        Rejected refused = kind == Kind.INFERENCE ? inference(attributes, event, kept, out.unpriced, at, traceId, spanId)
+                : tool(attributes, event, kept, traceId, spanId);
+        if (refused != null) {
+            out.rejected.add(refused);
+            return;
+        }
+        SpendEvent built = event.setAttributes(new HashMap<>(kept)).build();
+        Violation v = rules.check(built, now.toEpochMilli());
+        if (v != null) {
+            out.rejected.add(new Rejected(traceId, spanId, v.rejection().code(), v.message()));
+        } else {
+            out.spend.add(built);
+        }
     }
 
     private Rejected inference(SpanAttributes attributes, SpendEvent.Builder event, Map<String, String> kept, Map<String, Integer> unpriced,
@@ -264,7 +388,7 @@ public final class SpanMapper {
         return BigDecimal.valueOf(amount).movePointRight(6).setScale(0, RoundingMode.HALF_UP).longValue();
     }
 
-    private OutcomeEvent outcome(Span span, SpanAttributes attributes, String eventId, Agent agent, String fleet, Instant at) {
+    private OutcomeEvent outcome(Span span, SpanAttributes attributes, String eventId, AgentRef agent, String fleet, Instant at) {
         String given = attributes.text(GenAi.OUTCOME);
         OutcomeStatus status;
         String source;
@@ -297,42 +421,47 @@ public final class SpanMapper {
     }
 
     /** An invoke_agent span's own agent and task; null when it names no agent. */
-    private Agent own(Span span, SpanAttributes attributes) {
+    private AgentRef own(Span span, SpanAttributes attributes) {
         String id = agentId(attributes);
         if (id == null) {
             return null;
         }
         String conversation = settings.taskFromConversation() ? attributes.text(GenAi.CONVERSATION_ID) : null;
-        return new Agent(id, conversation != null ? conversation
+        return new AgentRef(id, conversation != null ? conversation
                 : "otel-" + HEX.formatHex(span.getTraceId().toByteArray()) + "-" + HEX.formatHex(span.getSpanId().toByteArray()));
     }
 
     /**
-     * The nearest invoke_agent span above {@code span} in this request, as an agent and task; null
-     * when none names one. What each parent resolves to is remembered for the request ({@code
-     * known}), so a request of long parent chains costs one walk per span, not one per ancestor.
+     * The nearest invoke_agent span above {@code span}: in this request, else one an earlier request
+     * held ({@code ancestry}); or the span the chain leaves the request at, when nothing is known of
+     * it. What each parent resolves to is remembered for the request ({@code known}), so a request
+     * of long parent chains costs one walk per span, not one per ancestor; those found to work for an
+     * agent are added to {@code resolved}.
      */
-    private Agent ancestor(Span span, Map<ByteString, Span> byId, Map<ByteString, Agent> known) {
+    private Resolution ancestor(Span span, Map<ByteString, Span> byId, Map<ByteString, Resolution> known, Ancestry ancestry,
+            Map<ByteString, AgentRef> resolved) {
         List<ByteString> walked = new ArrayList<>();
-        Agent found = NO_AGENT;
+        Resolution found = NO_AGENT;
         Span current = span;
         for (int depth = 0; depth < MAX_DEPTH && !current.getParentSpanId().isEmpty(); depth++) {
-            ByteString parentKey = key(current.getTraceId(), current.getParentSpanId());
-            Agent before = known.get(parentKey);
+            ByteString parentKey = Ancestry.key(current.getTraceId(), current.getParentSpanId());
+            Resolution before = known.get(parentKey);
             if (before != null) {
                 found = before;
                 break;
             }
             Span parent = byId.get(parentKey);
             if (parent == null) {
+                AgentRef remembered = ancestry.agentOf(parentKey);
+                found = remembered != null ? new Resolution(remembered, null) : new Resolution(null, parentKey);
                 break;
             }
             walked.add(parentKey);
             SpanAttributes attributes = SpanAttributes.of(parent.getAttributesList());
             if (GenAi.INVOKE_AGENT.equalsIgnoreCase(attributes.text(GenAi.OPERATION))) {
-                Agent agent = own(parent, attributes);
+                AgentRef agent = own(parent, attributes);
                 if (agent != null) {
-                    found = agent;
+                    found = new Resolution(agent, null);
                     break;
                 }
             }
@@ -341,16 +470,15 @@ public final class SpanMapper {
         // Every span walked past resolves to what was found above it (a parent that is itself an agent span resolves to itself).
         for (ByteString walkedKey : walked) {
             known.putIfAbsent(walkedKey, found);
+            if (found.agent() != null) {
+                resolved.putIfAbsent(walkedKey, found.agent());
+            }
         }
-        return found == NO_AGENT ? null : found;
+        return found;
     }
 
     private static String agentId(SpanAttributes attributes) {
         return attributes.text(GenAi.AGENT_ID) != null ? attributes.text(GenAi.AGENT_ID) : attributes.text(GenAi.AGENT_NAME);
-    }
-
-    private static ByteString key(ByteString traceId, ByteString spanId) {
-        return traceId.concat(spanId);
     }
 
     private static long count(Long value) {

@@ -5,7 +5,11 @@ import dev.asr.otel.prices.GenAiPrices;
 import dev.asr.otel.prices.LiteLlmPrices;
 import dev.asr.otel.prices.PriceFile;
 import dev.asr.otel.prices.PriceTable;
+import dev.asr.otel.waiting.WaitingSpans;
+import dev.asr.schemas.SettingValues;
+import dev.asr.schemas.TopicNames;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,10 +22,35 @@ import java.util.Map;
  * @param mapping {@code asr.otel.assume-outcomes} (true: an agent span without {@code asr.outcome}
  *     settles from its status, marked assumed) and {@code asr.otel.task-from-conversation} (false:
  *     the task is the agent span; true: its {@code gen_ai.conversation.id} when it has one)
- * @param maxConcurrent requests decoded at once ({@code asr.otel.max-concurrent}; 0, the default: what
- *     a quarter of the heap holds with every body at {@code asr.ingest.max-body}); more get 429
+ * @param decodeBudget bytes of request bodies (inflated) being decoded and mapped at once ({@code
+ *     asr.otel.decode-budget}; 0, the default: a quarter of the heap over sixteen, as a body decodes
+ *     to about sixteen times its size in span objects); a request that does not fit gets 429
+ * @param waiting how spans whose agent span has not come yet wait for it: {@code asr.otel.wait} (1h:
+ *     how long, and how long an agent span is remembered for children that come after it), {@code
+ *     asr.otel.max-waiting-spans} (100,000) and {@code asr.otel.max-waiting-bytes} (64MB: past either,
+ *     a span that would wait is refused {@code waiting-full}), {@code asr.otel.max-remembered}
+ *     (200,000 spans whose agent is remembered, oldest forgotten first), {@code asr.otel.waiting-topic}
+ *     ({@value #WAITING_TOPIC}: where waiting spans are kept so a restart loses none)
  */
-public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping, int maxConcurrent) {
+public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping, long decodeBudget, Waiting waiting) {
+
+    public static final String WAITING_TOPIC = "asr.otel-waiting.v1";
+
+    /** How spans wait for their agent span (see the class). */
+    public record Waiting(Duration maxWait, int maxSpans, long maxBytes, int maxRemembered, String topic) {
+
+        public static Waiting defaults() {
+            return new Waiting(Duration.ofHours(1), 100_000, 64L << 20, 200_000, WAITING_TOPIC);
+        }
+
+        public WaitingSpans spans() {
+            return new WaitingSpans(maxWait, maxRemembered, maxSpans, maxBytes);
+        }
+    }
+
+    public static OtlpSettings defaults(String currency) {
+        return from(Map.of(), currency);
+    }
 
     public static OtlpSettings from(Map<String, String> settings, String currency) {
         PriceTable prices = PriceFile.starter(currency);
@@ -37,18 +66,23 @@ public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping, int m
         if (own != null) {
             prices = PriceFile.read(Path.of(own), currency).over(prices);
         }
-        String concurrent = value(settings, "asr.otel.max-concurrent");
-        int maxConcurrent;
-        try {
-            maxConcurrent = concurrent == null ? 0 : Integer.parseInt(concurrent);
-        } catch (NumberFormatException e) {
-            maxConcurrent = -1;
+        long decodeBudget = SettingValues.bytes(settings, "asr.otel.decode-budget", "0");
+        if (decodeBudget < 0) {
+            throw new IllegalArgumentException("asr.otel.decode-budget must be at least 0 (0: a quarter of the heap over sixteen)");
         }
-        if (maxConcurrent < 0) {
-            throw new IllegalArgumentException("asr.otel.max-concurrent=" + concurrent + " must be a whole number >= 0 (0: from the heap)");
+        Duration wait = SettingValues.duration(settings, "asr.otel.wait", "1h");
+        int maxSpans = SettingValues.integer(settings, "asr.otel.max-waiting-spans", 100_000);
+        long maxBytes = SettingValues.bytes(settings, "asr.otel.max-waiting-bytes", "64MB");
+        int maxRemembered = SettingValues.integer(settings, "asr.otel.max-remembered", 200_000);
+        if (wait.isNegative() || wait.isZero() || maxSpans < 0 || maxBytes < 0 || maxRemembered < 0) {
+            throw new IllegalArgumentException("asr.otel.wait must be positive and asr.otel.max-waiting-spans, asr.otel.max-waiting-bytes and"
+                    + " asr.otel.max-remembered at least 0 (0: spans never wait; a span whose agent span is not in its request is refused)");
         }
+        String topic = value(settings, "asr.otel.waiting-topic");
+        TopicNames.validate("asr.otel.waiting-topic", topic == null ? WAITING_TOPIC : topic);
         return new OtlpSettings(prices, new SpanMapper.Settings(flag(settings, "asr.otel.assume-outcomes", true),
-                flag(settings, "asr.otel.task-from-conversation", false)), maxConcurrent);
+                flag(settings, "asr.otel.task-from-conversation", false)), decodeBudget,
+                new Waiting(wait, maxSpans, maxBytes, maxRemembered, topic == null ? WAITING_TOPIC : topic));
     }
 
     private static String value(Map<String, String> settings, String key) {
