@@ -155,7 +155,7 @@ final class OtlpEndpoint {
      * decoding); the spans that now wait, and those of earlier requests it settled.
      */
     private record Mapped(List<SpecificRecord> events, Map<String, Integer> refused, String firstMessage, int ignored,
-            Map<String, Integer> unpriced, List<Parked> parked, List<Claimed> claimed, List<AsrClient.Encoded> deadLetters) {}
+            Map<String, Integer> unpriced, List<Parked> parked, int newlyParked, List<Claimed> claimed, List<AsrClient.Encoded> deadLetters) {}
 
     /** The request's own mapping, with what the waiting spans made of it. */
     private Mapped join(SpanMapper.Mapped spans) {
@@ -190,8 +190,8 @@ final class OtlpEndpoint {
         for (SpanMapper.Rejected rejected : earlier.rejected()) {
             deadLetters.add(room.deadLetter(bySpan.get(rejected.spanId()), rejected.reason(), rejected.message()));
         }
-        return new Mapped(events, refused, first, spans.ignored() + known.ignored() + earlier.ignored(), unpriced, applied.parked(),
-                applied.claimed(), deadLetters);
+        return new Mapped(events, refused, first, spans.ignored() + known.ignored() + earlier.ignored(), unpriced, applied.toKeep(),
+                applied.parked().size(), applied.claimed(), deadLetters);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {
@@ -266,7 +266,7 @@ final class OtlpEndpoint {
         metrics.accepted(PATH, events);
         metrics.rejected(PATH, refused);
         metrics.spans(events, mapped.ignored(), refusedSpans, mapped.unpriced());
-        metrics.spansWaiting(mapped.parked().size());
+        metrics.spansWaiting(mapped.newlyParked());
         String message = refusedSpans == 0 ? "" : refusedSpans + " span(s) refused, by reason: " + refused + "; first: " + firstMessage;
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, json ? "application/json" : PROTOBUF);

@@ -99,16 +99,21 @@ class OtlpWaitingIntegrationTest {
             Span run = tracer.spanBuilder("invoke_agent").setStartTimestamp(T0).setAllAttributes(Attributes.of(OPERATION, "invoke_agent",
                     AttributeKey.stringKey("gen_ai.agent.id"), "one-by-one")).startSpan();
             Span step = tracer.spanBuilder("framework step").setParent(Context.root().with(run)).setStartTimestamp(T0.plusMillis(10)).startSpan();
+            // Each export finished before the next span ends: the requests arrive in the order the spans end.
+            Runnable sent = () -> assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
             tracer.spanBuilder("chat gpt-4o").setParent(Context.root().with(step)).setStartTimestamp(T0.plusMillis(100))
                     .setAllAttributes(Attributes.builder().put(OPERATION, "chat").put("gen_ai.provider.name", "openai")
                             .put("gen_ai.response.model", "gpt-4o").put("gen_ai.usage.input_tokens", 1_000L)
                             .put("gen_ai.usage.output_tokens", 100L).build()).startSpan().end(T0.plusMillis(900));
+            sent.run();
             tracer.spanBuilder("execute_tool").setParent(Context.root().with(run)).setStartTimestamp(T0.plusMillis(1_000))
                     .setAllAttributes(Attributes.of(OPERATION, "execute_tool", AttributeKey.stringKey("gen_ai.tool.name"), "search"))
                     .startSpan().end(T0.plusMillis(1_200));
+            sent.run();
             step.end(T0.plusMillis(1_300));
+            sent.run();
             run.end(T0.plusMillis(2_000));
-            assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+            sent.run();
             String task = "otel-" + run.getSpanContext().getTraceId() + "-" + run.getSpanContext().getSpanId();
 
             List<SpendEvent> spend = TopicContents.read(bootstrap, topics.spend()).stream().map(ConsumerRecord::value)

@@ -6,30 +6,55 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A span's (or resource's) attributes by key, the first of a repeated key kept; typed reads that never throw. */
+/**
+ * A span's (or resource's) attributes by key, the first of a repeated key kept; typed reads that
+ * never throw. A span's few attributes are searched in place (no map is built for the dozen
+ * reads); many are indexed once.
+ */
 final class SpanAttributes {
 
-    private final Map<String, AnyValue> values;
+    /** Up to this many attributes are searched one by one. */
+    private static final int SEARCHED = 24;
 
-    private SpanAttributes(Map<String, AnyValue> values) {
-        this.values = values;
+    private final List<KeyValue> attributes;
+    private final Map<String, AnyValue> indexed;
+
+    private SpanAttributes(List<KeyValue> attributes, Map<String, AnyValue> indexed) {
+        this.attributes = attributes;
+        this.indexed = indexed;
     }
 
     static SpanAttributes of(List<KeyValue> attributes) {
-        Map<String, AnyValue> values = new HashMap<>(Math.max(4, attributes.size() * 2));
+        if (attributes.size() <= SEARCHED) {
+            return new SpanAttributes(attributes, null);
+        }
+        Map<String, AnyValue> values = new HashMap<>(attributes.size() * 2);
         for (KeyValue attribute : attributes) {
             values.putIfAbsent(attribute.getKey(), attribute.getValue());
         }
-        return new SpanAttributes(values);
+        return new SpanAttributes(attributes, values);
+    }
+
+    private AnyValue get(String key) {
+        if (indexed != null) {
+            return indexed.get(key);
+        }
+        for (int i = 0, n = attributes.size(); i < n; i++) {
+            KeyValue attribute = attributes.get(i);
+            if (attribute.getKey().equals(key)) {
+                return attribute.getValue();
+            }
+        }
+        return null;
     }
 
     boolean has(String key) {
-        return values.containsKey(key);
+        return get(key) != null;
     }
 
     /** A string attribute (or a number or boolean as text); null when absent or empty. */
     String text(String key) {
-        AnyValue value = values.get(key);
+        AnyValue value = get(key);
         if (value == null) {
             return null;
         }
@@ -45,7 +70,7 @@ final class SpanAttributes {
 
     /** A whole number (an int, a double without a fraction, or a string of digits); null when absent or not one. */
     Long whole(String key) {
-        AnyValue value = values.get(key);
+        AnyValue value = get(key);
         if (value == null) {
             return null;
         }
@@ -68,7 +93,7 @@ final class SpanAttributes {
 
     /** A number (int, double, or a numeric string); null when absent or not one. */
     Double number(String key) {
-        AnyValue value = values.get(key);
+        AnyValue value = get(key);
         if (value == null) {
             return null;
         }

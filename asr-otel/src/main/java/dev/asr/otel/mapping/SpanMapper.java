@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -91,11 +92,11 @@ public final class SpanMapper {
         }
 
         public String traceId() {
-            return HEX.formatHex(span.getTraceId().toByteArray());
+            return hex(span.getTraceId());
         }
 
         public String spanId() {
-            return HEX.formatHex(span.getSpanId().toByteArray());
+            return hex(span.getSpanId());
         }
     }
 
@@ -197,16 +198,14 @@ public final class SpanMapper {
                         }
                         continue;
                     }
-                    String traceId = HEX.formatHex(span.getTraceId().toByteArray());
-                    String spanId = HEX.formatHex(span.getSpanId().toByteArray());
                     String fleet = named != null ? named : sender.onlyFleet();
                     if (fleet == null) {
-                        out.rejected.add(new Rejected(traceId, spanId, "no-fleet", "the resource names no fleet (resource attribute asr.fleet)"
+                        out.rejected.add(new Rejected(hex(span.getTraceId()), hex(span.getSpanId()), "no-fleet", "the resource names no fleet (resource attribute asr.fleet)"
                                 + " and the token is granted several: set asr.fleet, or use a token of one fleet"));
                         continue;
                     }
                     if (!sender.mayWrite().test(fleet)) {
-                        out.rejected.add(new Rejected(traceId, spanId, "fleet-not-granted", "this token may not write fleet " + fleet
+                        out.rejected.add(new Rejected(hex(span.getTraceId()), hex(span.getSpanId()), "fleet-not-granted", "this token may not write fleet " + fleet
                                 + " (resource attribute asr.fleet): use a token granted that fleet"));
                         continue;
                     }
@@ -265,8 +264,8 @@ public final class SpanMapper {
 
     /** One GenAI span whose agent is settled ({@code agent} null: none above it, so its own attributes name it or it is rejected). */
     private void emit(Span span, SpanAttributes attributes, Kind kind, String fleet, AgentRef agent, Instant now, Collected out) {
-        String traceId = HEX.formatHex(span.getTraceId().toByteArray());
-        String spanId = HEX.formatHex(span.getSpanId().toByteArray());
+        String traceId = hex(span.getTraceId());
+        String spanId = hex(span.getSpanId());
         if (agent == null && kind != Kind.AGENT) {
             String id = agentId(attributes);
             agent = id == null ? null : new AgentRef(id, null);
@@ -292,9 +291,8 @@ public final class SpanMapper {
             }
             return;
         }
+        // The trace and span ids are in the event id (otel-<trace id>-<span id>): not repeated in the attributes.
         Map<String, String> kept = new LinkedHashMap<>();
-        kept.put("otel_trace_id", traceId);
-        kept.put("otel_span_id", spanId);
         SpendEvent.Builder event = SpendEvent.newBuilder().setEventId(eventId).setAgentId(agent.agentId()).setFleet(fleet)
                 .setTaskId(agent.taskId()).setCurrency(rules.currency()).setOccurredAt(at).setAuthorizationId(null);
         Rejected refused = kind == Kind.INFERENCE ? inference(attributes, event, kept, out.unpriced, at, traceId, spanId)
@@ -347,7 +345,7 @@ public final class SpanMapper {
             kept.put("cost_source", "reported");
             return null;
         }
-        Optional<PriceTable.Found> price = prices.find(provider, model, at);
+        Optional<PriceTable.Found> price = price(provider, model, at);
         if (price.isPresent()) {
             event.setCostMicros(PriceTable.costMicros(price.get().price(), new Usage(Math.max(input, cacheRead + cacheWrite), output, cacheRead,
                     cacheWrite)));
@@ -377,6 +375,25 @@ public final class SpanMapper {
         event.setCostMicros(perCall.map(PriceTable::toolMicros).orElse(0L));
         kept.put("cost_source", perCall.isPresent() ? "priced" : "unpriced");
         return null;
+    }
+
+    /** What a provider, model and UTC day were priced at, remembered: a request holds many calls to few models. */
+    private record PriceKey(String provider, String model, long day) {}
+
+    private static final int MAX_REMEMBERED_PRICES = 10_000;
+    private final Map<PriceKey, Optional<PriceTable.Found>> priced = new ConcurrentHashMap<>();
+
+    private Optional<PriceTable.Found> price(String provider, String model, Instant at) {
+        PriceKey key = new PriceKey(provider, model, Math.floorDiv(at.getEpochSecond(), 86_400));
+        Optional<PriceTable.Found> found = priced.get(key);
+        if (found == null) {
+            if (priced.size() >= MAX_REMEMBERED_PRICES) {
+                priced.clear(); // many distinct names (a client inventing models): start over rather than grow
+            }
+            found = prices.find(provider, model, at);
+            priced.put(key, found);
+        }
+        return found;
     }
 
     /** The span's own cost in micros; null when it has none or it is not a number. */
@@ -412,8 +429,6 @@ public final class SpanMapper {
         Long humans = attributes.whole(GenAi.HUMAN_INTERVENTIONS);
         Map<String, String> kept = new HashMap<>();
         kept.put("outcome_source", source);
-        kept.put("otel_trace_id", HEX.formatHex(span.getTraceId().toByteArray()));
-        kept.put("otel_span_id", HEX.formatHex(span.getSpanId().toByteArray()));
         return OutcomeEvent.newBuilder().setEventId(eventId).setAgentId(agent.agentId()).setFleet(fleet).setTaskId(agent.taskId())
                 .setStatus(status).setValueMicros(value == null ? 0 : value)
                 .setHumanInterventions(humans == null ? 0 : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, humans)))
@@ -428,7 +443,7 @@ public final class SpanMapper {
         }
         String conversation = settings.taskFromConversation() ? attributes.text(GenAi.CONVERSATION_ID) : null;
         return new AgentRef(id, conversation != null ? conversation
-                : "otel-" + HEX.formatHex(span.getTraceId().toByteArray()) + "-" + HEX.formatHex(span.getSpanId().toByteArray()));
+                : "otel-" + hex(span.getTraceId()) + "-" + hex(span.getSpanId()));
     }
 
     /**
@@ -479,6 +494,12 @@ public final class SpanMapper {
 
     private static String agentId(SpanAttributes attributes) {
         return attributes.text(GenAi.AGENT_ID) != null ? attributes.text(GenAi.AGENT_ID) : attributes.text(GenAi.AGENT_NAME);
+    }
+
+    /** An id as OTLP/JSON and the event ids write it: lower-case hex. */
+    private static String hex(ByteString id) {
+        byte[] bytes = id.toByteArray();
+        return HEX.formatHex(bytes);
     }
 
     private static long count(Long value) {

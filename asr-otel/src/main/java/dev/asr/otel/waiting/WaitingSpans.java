@@ -37,10 +37,19 @@ public final class WaitingSpans implements Ancestry {
      *     mapped at the same time named it)
      * @param claimed earlier requests' parked spans settled here, with their agent (null: none will
      *     come): released once their events are written, put back ({@link #putBack}) when they cannot be
-     * @param parked this request's spans now waiting, and earlier ones that now wait for another span
+     * @param parked this request's spans now waiting
+     * @param moved earlier requests' spans that now wait for another span (the one they waited for waits itself)
      * @param refused this request's spans that found no room to wait
      */
-    public record Applied(List<Found> settled, List<Claimed> claimed, List<Parked> parked, List<Waiting> refused) {}
+    public record Applied(List<Found> settled, List<Claimed> claimed, List<Parked> parked, List<Parked> moved, List<Waiting> refused) {
+
+        /** What must be written for the waiting spans to survive a restart: the parked and the moved. */
+        public List<Parked> toKeep() {
+            List<Parked> all = new ArrayList<>(parked);
+            all.addAll(moved);
+            return all;
+        }
+    }
 
     /** A parked span taken out, and the agent found for it (null: none will come). */
     public record Claimed(Parked parked, AgentRef agent) {
@@ -94,6 +103,7 @@ public final class WaitingSpans implements Ancestry {
         List<Found> settled = new ArrayList<>();
         List<Claimed> claimed = new ArrayList<>();
         List<Parked> parked = new ArrayList<>();
+        List<Parked> moved = new ArrayList<>();
         List<Waiting> refused = new ArrayList<>();
         for (Map.Entry<ByteString, AgentRef> resolved : mapped.resolved().entrySet()) {
             remember(resolved.getKey(), resolved.getValue(), nowMs);
@@ -108,9 +118,9 @@ public final class WaitingSpans implements Ancestry {
                 if (next.isEmpty() || agent != null) {
                     claimed.add(new Claimed(waiting, agent));
                 } else {
-                    Parked moved = new Parked(waiting.span().awaiting(next), waiting.sinceMs());
-                    park(moved);
-                    parked.add(moved);
+                    Parked waitsOn = new Parked(waiting.span().awaiting(next), waiting.sinceMs());
+                    park(waitsOn);
+                    moved.add(waitsOn);
                 }
             }
         }
@@ -132,7 +142,7 @@ public final class WaitingSpans implements Ancestry {
             }
         }
         forget(nowMs);
-        return new Applied(settled, claimed, parked, refused);
+        return new Applied(settled, claimed, parked, moved, refused);
     }
 
     /**

@@ -92,7 +92,12 @@ class WaitingSpansTest {
         Span framework = span(2, 1, "http.route", "/run");
         assertThat(send(T0, chat)).isEmpty();
 
-        assertThat(send(T0 + 1_000, framework)).as("a span that is not GenAI, itself waiting for its parent").isEmpty();
+        WaitingSpans.Applied moved = waiting.apply(mapper.map(request(framework), TRADING, NOW, waiting), T0 + 1_000);
+        assertThat(moved.parked()).as("a span that is not GenAI does not wait itself").isEmpty();
+        assertThat(moved.moved()).singleElement().satisfies(p -> {
+            assertThat(p.span().awaits()).isEqualTo(key(1));
+            assertThat(p.sinceMs()).as("it keeps its place").isEqualTo(T0);
+        });
         assertThat(waiting.awaited(key(2))).isFalse();
         assertThat(waiting.awaited(key(1))).as("the chat now waits for the framework span's parent").isTrue();
 
