@@ -4,12 +4,17 @@ import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** How a command reaches an existing Kafka cluster and schema registry, and whether it creates the topics. */
 final class ClusterOptions {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterOptions.class);
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file: bootstrap.servers, security settings, schema.registry.*, asr.topic.*.")
@@ -23,7 +28,8 @@ final class ClusterOptions {
     String schemaRegistryUrl;
 
     @Option(names = "--create-topics", paramLabel = "PARTITIONS",
-            description = "Create missing ASR topics with this many partitions (replication factor min(3, brokers)).")
+            description = "Create missing ASR topics with this many partitions (replication factor min(3, brokers);"
+                    + " min.insync.replicas 2 with three or more).")
     Integer createTopicsPartitions;
 
     Map<String, String> settings() {
@@ -50,7 +56,11 @@ final class ClusterOptions {
             TopicProvisioner provisioner = new TopicProvisioner(admin);
             if (createTopicsPartitions != null) {
                 int brokers = admin.describeCluster().nodes().get().size();
-                provisioner.ensure(topics, createTopicsPartitions, (short) Math.min(3, brokers));
+                TopicProvisioner.Replication replication = TopicProvisioner.Replication.forCluster(brokers);
+                List<String> created = provisioner.ensure(topics, createTopicsPartitions, replication.factor());
+                if (!created.isEmpty()) {
+                    log.info("Created {} with {} partitions each, {}", created, createTopicsPartitions, replication.describe(brokers));
+                }
             }
             if (verify) {
                 provisioner.verify(topics);

@@ -8,6 +8,7 @@ import dev.asr.ingest.gateway.GatewaySettings;
 import dev.asr.ingest.gateway.IngestGateway;
 import dev.asr.ingest.gateway.Tokens;
 import dev.asr.schemas.TopicNames;
+import dev.asr.schemas.TopicProvisioner;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.registry.SchemaRegistry;
@@ -27,9 +28,9 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The HTTP ingest gateway against any Kafka cluster, until stopped; or a tokens-file line for a token. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
@@ -95,7 +96,8 @@ final class IngestCommand implements Callable<Integer> {
             if (cluster.createTopicsPartitions != null) {
                 try (Admin admin = Admin.create(clientConfig)) {
                     int brokers = admin.describeCluster().nodes().get().size();
-                    DecisionsTopic.ensure(admin, allowanceSettings, cluster.createTopicsPartitions, (short) Math.min(3, brokers));
+                    DecisionsTopic.ensure(admin, allowanceSettings, cluster.createTopicsPartitions,
+                            TopicProvisioner.Replication.forCluster(brokers).factor());
                 }
             }
             try (AllowanceService allowances = AllowanceService.start(allowanceSettings, clientConfig, topics, registry, Clock.systemUTC());

@@ -26,19 +26,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Apache Kafka broker in KRaft mode (broker and controller in one node), running in
- * this JVM. Storage is formatted on first start; later starts on the same data directory keep every
- * topic, offset and record.
+ * An Apache Kafka node in KRaft mode (broker and controller in one node), running in this JVM: a
+ * cluster of one, or one node of a cluster whose other nodes run in their own processes ({@link
+ * EmbeddedKafkaSettings.Quorum}). Storage is formatted on first start; later starts on the same
+ * data directory keep every topic, offset and record.
  *
  * <p>Sized for a laptop: few coordinator partitions, a small log-cleaner buffer, two network
- * threads. It is the broker of {@code ./asr demo} and of the integration tests, not a production
- * cluster.
+ * threads. It is the broker of {@code ./asr demo} and of the integration tests, and the nodes of
+ * {@code asr broker --nodes 3}, not a production cluster.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final int NODE_ID = 1;
 
     private final EmbeddedKafkaSettings settings;
     private final int port;
@@ -70,8 +70,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             port = settings.port() == 0 ? freePort(settings.host()) : requireFree(settings.host(), settings.port(), "--port");
             int controllerPort = settings.controllerPort() == 0 ? freePort(settings.host())
                     : requireFree(settings.host(), settings.controllerPort(), "--controller-port");
-            Properties properties = brokerProperties(settings.host(), port, controllerPort, logDirectory);
-            formatIfNew(logDirectory, properties, settings.dataDirectory());
+            Properties properties = brokerProperties(settings, port, controllerPort, logDirectory);
+            formatIfNew(logDirectory, properties, settings.dataDirectory(),
+                    settings.quorum() == null ? Uuid.randomUuid().toString() : settings.quorum().clusterId());
             try {
                 server = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
                 server.startup();
@@ -148,25 +149,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static Properties brokerProperties(String host, int port, int controllerPort, Path logDirectory) {
+    private static Properties brokerProperties(EmbeddedKafkaSettings settings, int port, int controllerPort, Path logDirectory) {
+        String host = settings.host();
+        EmbeddedKafkaSettings.Quorum quorum = settings.quorum();
+        int nodeId = quorum == null ? 1 : quorum.nodeId();
+        // Three or more nodes: three replicas, two in sync before a write is acknowledged; fewer: what there is.
+        int replicas = quorum == null ? 1 : Math.min(3, quorum.size());
+        String inSync = Integer.toString(Math.min(2, replicas));
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", quorum == null ? nodeId + "@" + host + ":" + controllerPort : quorum.voters());
         p.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", logDirectory.toString());
-        // One node: every internal topic has one replica.
-        p.put("offsets.topic.replication.factor", "1");
+        // Internal topics, and topics created without a replication factor (Kafka Streams' own), replicated as the cluster allows.
+        p.put("default.replication.factor", Integer.toString(replicas));
+        p.put("min.insync.replicas", inSync);
+        p.put("offsets.topic.replication.factor", Integer.toString(replicas));
         p.put("offsets.topic.num.partitions", "10");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", Integer.toString(replicas));
+        p.put("transaction.state.log.min.isr", inSync);
         p.put("transaction.state.log.num.partitions", "10");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", Integer.toString(replicas));
+        p.put("share.coordinator.state.topic.min.isr", inSync);
         p.put("group.initial.rebalance.delay.ms", "0");
         // Topics are created on purpose (the catalogue, Streams' internal topics); a typo must not create one.
         p.put("auto.create.topics.enable", "false");
@@ -178,7 +187,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void formatIfNew(Path logDirectory, Properties properties, Path dataDirectory) {
+    private static void formatIfNew(Path logDirectory, Properties properties, Path dataDirectory, String clusterId) {
         if (Files.exists(logDirectory.resolve("meta.properties"))) {
             return;
         }
@@ -192,7 +201,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         int exitCode;
         try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
             exitCode = StorageTool.execute(new String[] {
-                "format", "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString(), "--ignore-formatted"
+                "format", "--cluster-id", clusterId, "--config", configFile.toString(), "--ignore-formatted"
             }, print);
         } catch (RuntimeException e) {
             throw new KafkaException("cannot format Kafka storage in " + logDirectory + ": " + e.getMessage()

@@ -10,8 +10,30 @@ import java.nio.file.Path;
  * @param host the interface both listeners bind, and the host clients are told to use
  * @param port the client listener (9092 by default; 0 picks a free port)
  * @param controllerPort the KRaft controller listener (0 picks a free port)
+ * @param quorum this node's place in a cluster of several (each its own process); null: a cluster of one
  */
-public record EmbeddedKafkaSettings(Path dataDirectory, String host, int port, int controllerPort) {
+public record EmbeddedKafkaSettings(Path dataDirectory, String host, int port, int controllerPort, Quorum quorum) {
+
+    /**
+     * A node of a KRaft cluster whose every node is broker and controller.
+     *
+     * @param nodeId this node's id (1..size)
+     * @param voters {@code controller.quorum.voters}: {@code <id>@<host>:<controller port>} of every node, comma-separated
+     * @param clusterId the id every node's storage is formatted with
+     * @param size how many nodes the cluster has: internal topics get min(3, size) replicas
+     */
+    public record Quorum(int nodeId, String voters, String clusterId, int size) {
+
+        public Quorum {
+            if (nodeId < 1 || size < 1 || nodeId > size) {
+                throw new IllegalArgumentException("node " + nodeId + " of a cluster of " + size + ": ids run from 1 to the cluster size");
+            }
+        }
+    }
+
+    public EmbeddedKafkaSettings(Path dataDirectory, String host, int port, int controllerPort) {
+        this(dataDirectory, host, port, controllerPort, null);
+    }
 
     public static final String DEFAULT_HOST = "localhost";
     public static final int DEFAULT_PORT = 9092;
@@ -30,6 +52,6 @@ public record EmbeddedKafkaSettings(Path dataDirectory, String host, int port, i
     }
 
     public EmbeddedKafkaSettings withPort(int newPort) {
-        return new EmbeddedKafkaSettings(dataDirectory, host, newPort, controllerPort);
+        return new EmbeddedKafkaSettings(dataDirectory, host, newPort, controllerPort, quorum);
     }
 }

@@ -32,6 +32,45 @@ public final class TopicProvisioner {
     }
 
     /**
+     * How topics are replicated on a cluster: three replicas where there are three brokers or more,
+     * of which two must have a write before it is acknowledged (one broker may be down, or cut off,
+     * and nothing acknowledged is lost); fewer brokers, as many replicas as brokers and one in sync.
+     */
+    public record Replication(short factor, int minInSync) {
+
+        public static Replication forCluster(int brokers) {
+            short factor = (short) Math.max(1, Math.min(3, brokers));
+            return new Replication(factor, TopicProvisioner.minInSync(factor));
+        }
+
+        /** For the log: what was chosen and why. */
+        public String describe(int brokers) {
+            return "replication factor " + factor + ", min.insync.replicas=" + minInSync + " (a cluster of " + brokers + " broker"
+                    + (brokers == 1 ? "" : "s") + ")";
+        }
+    }
+
+    /** The {@code min.insync.replicas} for {@code factor} replicas: 2 of 3 or more, else 1. */
+    public static int minInSync(short factor) {
+        return factor >= 3 ? 2 : 1;
+    }
+
+    /** The replication this cluster allows ({@link Replication#forCluster}), asked of the cluster. */
+    public Replication replication() {
+        try {
+            int brokers = admin.describeCluster().nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+            return Replication.forCluster(brokers);
+        } catch (ExecutionException e) {
+            throw new KafkaException("cannot ask the cluster its size: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("the Kafka cluster did not answer within " + TIMEOUT.toSeconds() + " s: check bootstrap.servers", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while asking the cluster its size", e);
+        }
+    }
+
+    /**
      * @param partitions partitions of every topic (the unit of Streams parallelism)
      * @param replicationFactor replicas per partition (1 on a single broker, 3 in production)
      * @return the names of the topics this call created
@@ -39,7 +78,8 @@ public final class TopicProvisioner {
     public List<String> ensure(Topics topics, int partitions, short replicationFactor) {
         Map<String, NewTopic> wanted = new HashMap<>();
         for (Topic<?, ?> topic : topics.all()) {
-            wanted.put(topic.name(), new NewTopic(topic.name(), partitions, replicationFactor).configs(configFor(topics, topic)));
+            wanted.put(topic.name(), new NewTopic(topic.name(), partitions, replicationFactor)
+                    .configs(configFor(topics, topic, minInSync(replicationFactor))));
         }
         try {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -126,7 +166,7 @@ public final class TopicProvisioner {
         }
     }
 
-    private static Map<String, String> configFor(Topics topics, Topic<?, ?> topic) {
+    private static Map<String, String> configFor(Topics topics, Topic<?, ?> topic, int minInSync) {
         long retentionDays;
         if (topic.equals(topics.bandTransitions())) {
             retentionDays = 30;
@@ -135,6 +175,6 @@ public final class TopicProvisioner {
         } else {
             retentionDays = 7;
         }
-        return Map.of("retention.ms", Long.toString(retentionDays * DAY_MS));
+        return Map.of("retention.ms", Long.toString(retentionDays * DAY_MS), "min.insync.replicas", Integer.toString(minInSync));
     }
 }

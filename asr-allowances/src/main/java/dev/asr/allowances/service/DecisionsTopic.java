@@ -1,5 +1,6 @@
 package dev.asr.allowances.service;
 
+import dev.asr.schemas.TopicProvisioner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ public final class DecisionsTopic {
             }
             admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor)
                     .configs(Map.of("retention.ms", Long.toString(RETENTION.toMillis()), "min.insync.replicas",
-                            Integer.toString(Math.min(2, replicationFactor)))))).all().get(30, TimeUnit.SECONDS);
+                            Integer.toString(TopicProvisioner.minInSync(replicationFactor)))))).all().get(30, TimeUnit.SECONDS);
             return true;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {

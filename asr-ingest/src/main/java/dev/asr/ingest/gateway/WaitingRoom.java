@@ -10,6 +10,7 @@ import dev.asr.otel.waiting.WaitingRecord;
 import dev.asr.otel.waiting.WaitingSpans;
 import dev.asr.otel.waiting.WaitingSpans.Claimed;
 import dev.asr.otel.waiting.WaitingSpans.Parked;
+import dev.asr.schemas.TopicProvisioner;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -243,10 +244,10 @@ final class WaitingRoom implements AutoCloseable {
                     return;
                 }
                 int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
-                short replicas = (short) Math.min(3, Math.max(1, brokers));
-                admin.createTopics(List.of(new NewTopic(settings.topic(), 1, replicas).configs(Map.of("cleanup.policy", "compact",
-                        "min.insync.replicas", Integer.toString(Math.min(2, replicas)))))).all().get(30, TimeUnit.SECONDS);
-                log.info("Created {} (compacted, replication factor {}) for OTLP spans waiting for their agent span", settings.topic(), replicas);
+                TopicProvisioner.Replication replication = TopicProvisioner.Replication.forCluster(brokers);
+                admin.createTopics(List.of(new NewTopic(settings.topic(), 1, replication.factor()).configs(Map.of("cleanup.policy", "compact",
+                        "min.insync.replicas", Integer.toString(replication.minInSync()))))).all().get(30, TimeUnit.SECONDS);
+                log.info("Created {} (compacted, {}) for OTLP spans waiting for their agent span", settings.topic(), replication.describe(brokers));
                 return;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TopicExistsException) {
