@@ -1,99 +1,55 @@
 package dev.asr.app;
 
+import static dev.asr.app.CrashScenario.AGENTS;
+import static dev.asr.app.CrashScenario.FLEETS;
+import static dev.asr.app.CrashScenario.LAST_END;
+import static dev.asr.app.CrashScenario.LATE;
+import static dev.asr.app.CrashScenario.PARTITIONS;
+import static dev.asr.app.CrashScenario.QUIET;
+import static dev.asr.app.CrashScenario.QUIET_TIMEOUT_END;
+import static dev.asr.app.CrashScenario.T0;
+import static dev.asr.app.CrashScenario.VIEWS;
+import static dev.asr.app.CrashScenario.awaitProcessed;
+import static dev.asr.app.CrashScenario.counter;
+import static dev.asr.app.CrashScenario.difference;
+import static dev.asr.app.CrashScenario.metricsPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asr.embedded.testing.TestKafka;
-import dev.asr.event.AgentWindowMetrics;
-import dev.asr.event.BandTransition;
-import dev.asr.event.OutcomeEvent;
-import dev.asr.event.OutcomeStatus;
-import dev.asr.event.SpendEvent;
-import dev.asr.event.SpendKind;
-import dev.asr.ingest.simulator.FleetSettings;
-import dev.asr.ingest.simulator.FleetSimulator;
-import dev.asr.ingest.sdk.AsrClientSettings;
-import dev.asr.ingest.simulator.SdkEventSink;
 import dev.asr.schemas.TopicNames;
 import dev.asr.schemas.Topics;
 import dev.asr.schemas.registry.EmbeddedSchemaRegistry;
-import dev.asr.schemas.registry.RegistrySettings;
 import dev.asr.schemas.testing.TestTopics;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code asr streams} as a separate process, killed with SIGKILL mid-stream and restarted: its
- * final figures, agent and fleet, equal an uninterrupted run's over the same input, record by
- * record, and no row or transition is written twice (exactly-once v2, read_committed). The input
- * takes every path: a seeded fleet (tasks dropped without an outcome time out on event time), an
- * agent that goes silent with a task open (it times out on the wall clock, during the run), an
- * agent whose outcome arrives after its bucket closed (it settles, late, in the earliest open one).
- * A second uninterrupted run writes the same fleet rows, about one per fleet, view and window.
- *
- * <p>Short time scales (5 s buckets, 10 s of grace, 20 s task timeout) so that the wall clock
- * does its part within seconds.
+ * final figures, agent and fleet, equal an uninterrupted run's over the same input ({@link
+ * CrashScenario}), record by record, and no row or transition is written twice (exactly-once v2,
+ * read_committed). A second uninterrupted run writes the same fleet rows, about one per fleet,
+ * view and window.
  */
 class StreamsCrashRecoveryIntegrationTest {
-
-    /** Recent: topic retention is by record timestamp, and the records are stamped with event time. */
-    private static final Instant T0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).minus(Duration.ofHours(2));
-    private static final int PARTITIONS = 3;
-    private static final int AGENTS = 24;
-    /** The simulator deals five agent kinds, one fleet each. */
-    private static final int FLEETS = 5;
-    private static final String VIEW_SETTING = "5s,1m,10m";
-    private static final int VIEWS = 3;
-    private static final Duration BUCKET = Duration.ofSeconds(5);
-    private static final Duration GRACE = Duration.ofSeconds(10);
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final Instant TICK = T0.plus(Duration.ofMinutes(25));
-    /** The tick closes every bucket ending by TICK - grace. */
-    private static final Instant LAST_END = TICK.minus(GRACE);
-    /** Reports twice, then goes silent with its task open: the wall clock times the task out. */
-    private static final String QUIET = "quiet-1";
-    /** Its task's deadline, 20 s after its last spend at T0 + 20 s, falls in the bucket ending here. */
-    private static final Instant QUIET_TIMEOUT_END = T0.plusSeconds(45);
-    /** Its outcome arrives after its own clock has closed the outcome's bucket. */
-    private static final String LATE = "late-1";
-    /**
-     * The scripted agents go silent early and are forgotten once their views are empty: their rows,
-     * and their fleets' (one agent each), are compared up to here and to {@link #QUIET_TIMEOUT_END}.
-     */
-    private static final Instant LATE_COMPARED_TO = T0.plusSeconds(120);
 
     @TempDir
     Path directory;
 
-    private final List<Process> started = new ArrayList<>();
+    private CrashScenario scenario;
 
-    @org.junit.jupiter.api.AfterEach
+    @BeforeEach
+    void scenario() {
+        scenario = new CrashScenario(directory);
+    }
+
+    @AfterEach
     void stopProcesses() {
-        started.forEach(Process::destroyForcibly);
+        scenario.stopProcesses();
     }
 
     @Test
@@ -103,22 +59,22 @@ class StreamsCrashRecoveryIntegrationTest {
         Path schemas = directory.resolve("schemas");
         TopicNames inputs = TestTopics.fresh();
         Topics topics = TestTopics.create(bootstrap, inputs, new EmbeddedSchemaRegistry(schemas), PARTITIONS);
-        long events = preload(bootstrap, topics, schemas);
+        long events = scenario.preload(bootstrap, topics, schemas);
 
-        Rows expected = uninterrupted(bootstrap, inputs, topics, schemas, "a-" + run);
+        CrashScenario.Rows expected = scenario.uninterrupted(bootstrap, inputs, topics, schemas, "a-" + run);
 
-        Path crashing = config("b-" + run, inputs, bootstrap, schemas);
-        Process b = streams(crashing, "b1");
+        Path crashing = scenario.config("b-" + run, inputs, bootstrap, schemas);
+        Process b = scenario.streams(crashing, "b1");
         long processedAtKill = awaitProcessed(metricsPort(crashing), events / 3, b);
         b.destroyForcibly(); // SIGKILL: no shutdown hook, no commit, no clean close
         assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(processedAtKill).isLessThan(events);
-        Process restarted = streams(crashing, "b2");
-        awaitComplete(bootstrap, "metrics-b-" + run, topics, restarted, "b2");
+        Process restarted = scenario.streams(crashing, "b2");
+        scenario.awaitComplete(bootstrap, "metrics-b-" + run, topics, restarted, "b2");
         assertThat(counter(metricsPort(crashing), "asr_fleet_contributions_dropped_total")).isZero();
         restarted.destroy();
         assertThat(restarted.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        Rows actual = rows(bootstrap, "metrics-b-" + run, "transitions-b-" + run, topics);
+        CrashScenario.Rows actual = CrashScenario.rows(bootstrap, "metrics-b-" + run, "transitions-b-" + run, topics);
 
         assertThat(expected.agentRows.values().stream().filter(m -> m.getWindowEnd().equals(LAST_END)))
                 .as("every agent's rows of the last closed bucket").hasSize(AGENTS * VIEWS);
@@ -148,284 +104,8 @@ class StreamsCrashRecoveryIntegrationTest {
         assertThat(expected.fleetRowsWritten).as("fleet rows written, against fleet windows: about one each")
                 .isLessThanOrEqualTo(expected.fleetRows.size() + expected.fleetRows.size() / 20);
 
-        Rows again = uninterrupted(bootstrap, inputs, topics, schemas, "c-" + run);
+        CrashScenario.Rows again = scenario.uninterrupted(bootstrap, inputs, topics, schemas, "c-" + run);
         assertThat(difference(again.fleetRows, expected.fleetRows)).as("a second uninterrupted run's fleet rows that differ").isEmpty();
         assertThat(difference(again.agentRows, expected.agentRows)).as("a second uninterrupted run's agent rows that differ").isEmpty();
-    }
-
-    private Rows uninterrupted(String bootstrap, TopicNames inputs, Topics topics, Path schemas, String id) throws Exception {
-        Path config = config(id, inputs, bootstrap, schemas);
-        Process process = streams(config, id);
-        awaitComplete(bootstrap, "metrics-" + id, topics, process, id);
-        assertThat(counter(metricsPort(config), "asr_fleet_contributions_dropped_total"))
-                .as("agents' windows that came after their fleet window was forgotten").isZero();
-        process.destroy();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return rows(bootstrap, "metrics-" + id, "transitions-" + id, topics);
-    }
-
-    /** An event to send when the pre-load's time reaches {@code sendAt}: in the input as it would arrive, among the fleet's. */
-    private record Scripted(Instant sendAt, java.util.function.Consumer<SdkEventSink> send) {}
-
-    /**
-     * The silent agent: two spends of one task, then nothing. The late agent: spends of task l1 at
-     * T0 + 60s and 85s, then another task's outcome at T0 + 110s that moves its clock on (closing
-     * its buckets to T0 + 100s, not yet the one of l1's deadline, 105s), then l1's outcome, stamped
-     * T0 + 90s but sent after the other: it arrives late, in any reading order of the two topics.
-     */
-    private static List<Scripted> scripted() {
-        List<Scripted> events = new ArrayList<>();
-        for (int i = 1; i <= 2; i++) {
-            SpendEvent spend = SpendEvent.newBuilder().setEventId("quiet-spend-" + i).setAgentId(QUIET).setFleet("quiet").setTaskId("q1")
-                    .setKind(SpendKind.INFERENCE).setCostMicros(30_000).setOccurredAt(T0.plusSeconds(10L * i)).build();
-            events.add(new Scripted(spend.getOccurredAt(), sink -> sink.spend(spend)));
-        }
-        for (long[] spend : new long[][] {{60, 70_000}, {85, 10_000}}) {
-            SpendEvent event = SpendEvent.newBuilder().setEventId("late-spend-" + spend[0]).setAgentId(LATE).setFleet("scripted")
-                    .setTaskId("l1").setKind(SpendKind.INFERENCE).setCostMicros(spend[1]).setOccurredAt(T0.plusSeconds(spend[0])).build();
-            events.add(new Scripted(event.getOccurredAt(), sink -> sink.spend(event)));
-        }
-        OutcomeEvent other = OutcomeEvent.newBuilder().setEventId("late-other").setAgentId(LATE).setFleet("scripted").setTaskId("other")
-                .setStatus(OutcomeStatus.FAILED).setOccurredAt(T0.plusSeconds(110)).build();
-        OutcomeEvent late = OutcomeEvent.newBuilder().setEventId("late-outcome").setAgentId(LATE).setFleet("scripted").setTaskId("l1")
-                .setStatus(OutcomeStatus.SUCCEEDED).setValueMicros(500_000).setOccurredAt(T0.plusSeconds(90)).build();
-        events.add(new Scripted(other.getOccurredAt(), sink -> {
-            sink.outcome(other);
-            sink.outcome(late);
-        }));
-        return events;
-    }
-
-    /** 20 minutes of a seeded fleet's events and the scripted agents', then a tick for every agent at T0 + 25m. */
-    private long preload(String bootstrap, Topics topics, Path schemas) {
-        AsrClientSettings client = AsrClientSettings.of(bootstrap, RegistrySettings.embedded(schemas)).withTopics(topics.names());
-        try (SdkEventSink sink = new SdkEventSink(client)) {
-            FleetSimulator simulator = new FleetSimulator(new FleetSettings(AGENTS, 100, 42, "crash"), sink, Clock.systemUTC());
-            // Strictly increasing event times: Kafka Streams interleaves the two input topics by timestamp,
-            // and ties would let the interleaving (and so spend-after-outcome) differ between runs.
-            java.util.Deque<Scripted> scripted = new java.util.ArrayDeque<>(scripted());
-            for (int step = 0; step < 20 * 60 * 40; step++) {
-                Instant now = T0.plusMillis(step * 25L);
-                while (!scripted.isEmpty() && !scripted.peekFirst().sendAt().isAfter(now)) {
-                    scripted.removeFirst().send().accept(sink);
-                }
-                simulator.steps(1, now);
-            }
-            // Every agent keeps its own clock: a free idle event moves each of the fleet's to TICK.
-            simulator.fleets().forEach((agent, fleet) -> sink.spend(SpendEvent.newBuilder().setEventId("tick-" + agent).setAgentId(agent)
-                    .setFleet(fleet).setKind(SpendKind.IDLE).setCostMicros(0).setOccurredAt(TICK).build()));
-            sink.flush();
-            assertThat(sink.failed()).isZero();
-            return sink.spendDelivered() + sink.outcomesDelivered();
-        }
-    }
-
-    private Path config(String id, TopicNames inputs, String bootstrap, Path schemas) throws IOException {
-        Path file = directory.resolve(id + ".properties");
-        Files.writeString(file, String.join("\n",
-                "bootstrap.servers=" + bootstrap,
-                "schema.registry.url=embedded:" + schemas,
-                "application.id=asr-crash-" + id,
-                "state.dir=" + directory.resolve("state-" + id),
-                "commit.interval.ms=100",
-                "session.timeout.ms=10000",
-                "asr.topic.spend=" + inputs.spend(),
-                "asr.topic.outcomes=" + inputs.outcomes(),
-                "asr.topic.agent-metrics=metrics-" + id,
-                "asr.topic.band-transitions=transitions-" + id,
-                "asr.topic.dlq=dlq-" + id,
-                "asr.bucket=" + BUCKET.toSeconds() + "s",
-                "asr.grace=" + GRACE.toSeconds() + "s",
-                "asr.views=" + VIEW_SETTING,
-                "asr.band.view=1m",
-                "asr.task.timeout=" + TIMEOUT.toSeconds() + "s",
-                "asr.wall-clock.interval=1s",
-                "asr.max-clock-skew=5s",
-                // Catch-up reads partitions out of event-time order on a busy machine: a minute of slack keeps fleet windows
-                // open for the agents that lag (10 s dropped contributions under load).
-                "asr.fleet.max-wait=60s",
-                // Wait up to a second for both input partitions before taking records from one: reading order then follows
-                // event time closely, as in production, where events arrive as they happen.
-                "max.task.idle.ms=1000",
-                "asr.streams.metrics-port=" + freePort(),
-                ""));
-        return file;
-    }
-
-    private Process streams(Path config, String name) throws IOException {
-        Path log = directory.resolve(name + ".log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
-                Path.of("target", "asr.jar").toString(), "streams", "--config", config.toString(), "--create-topics", "3")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        started.add(process);
-        return process;
-    }
-
-    /**
-     * Waits until every agent's rows for the last closed bucket, the fleets' for it, and the silent
-     * agent's timeout row and its fleet's are committed.
-     */
-    private void awaitComplete(String bootstrap, String metricsTopic, Topics topics, Process process, String name) throws Exception {
-        Set<String> last = new HashSet<>();
-        Instant[] latest = new Instant[1];
-        Deserializer<AgentWindowMetrics> deserializer = topics.agentMetrics().valueSerde().deserializer();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            int wanted = AGENTS * VIEWS + FLEETS * VIEWS + 2 + 2 * VIEWS;
-            while (last.size() < wanted) {
-                assertThat(System.nanoTime()).as("rows of the last bucket within 120 s (%d of %d seen: %s; latest row ends %s); log:%n%s",
-                        last.size(), wanted, last.size() > wanted - 12 ? last : "", latest[0], log(name)).isLessThan(deadline);
-                assertThat(process.isAlive()).as("asr streams is running; log:%n%s", log(name)).isTrue();
-                if (consumer.subscription().isEmpty() && topicExists(consumer, metricsTopic)) {
-                    consumer.subscribe(List.of(metricsTopic));
-                }
-                if (consumer.subscription().isEmpty()) {
-                    Thread.sleep(200);
-                    continue;
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    AgentWindowMetrics m = deserializer.deserialize(metricsTopic, r.value());
-                    if (m.getAgentId() != null && (latest[0] == null || m.getWindowEnd().isAfter(latest[0]))) {
-                        latest[0] = m.getWindowEnd();
-                    }
-                    if (m.getAgentId() != null && m.getWindowEnd().equals(LAST_END)) {
-                        last.add(m.getAgentId() + "|" + m.getWindow());
-                    } else if (m.getAgentId() == null && m.getWindowEnd().equals(LAST_END)) {
-                        last.add("fleet:" + m.getFleet() + "|" + m.getWindow());
-                    } else if ((LATE.equals(m.getAgentId()) || "scripted".equals(m.getFleet()) && m.getAgentId() == null)
-                            && m.getWindowEnd().equals(LATE_COMPARED_TO)) {
-                        last.add(m.getFleet() + "/" + m.getAgentId() + "|" + m.getWindow());
-                    } else if (QUIET.equals(m.getAgentId()) && m.getWindow().equals("5s") && m.getWindowEnd().equals(QUIET_TIMEOUT_END)) {
-                        last.add("timeout of " + QUIET);
-                    } else if (m.getAgentId() == null && m.getFleet().equals("quiet") && m.getWindow().equals("5s")
-                            && m.getWindowEnd().equals(QUIET_TIMEOUT_END)) {
-                        last.add("fleet:quiet at the timeout");
-                    }
-                });
-            }
-        }
-    }
-
-    private String log(String name) throws IOException {
-        List<String> lines = Files.readAllLines(directory.resolve(name + ".log"));
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    }
-
-    private static boolean topicExists(KafkaConsumer<byte[], byte[]> consumer, String topic) {
-        return consumer.listTopics(Duration.ofSeconds(5)).containsKey(topic);
-    }
-
-    private static int metricsPort(Path config) throws IOException {
-        return Integer.parseInt(Files.readString(config).replaceAll("(?s).*asr.streams.metrics-port=(\\d+).*", "$1"));
-    }
-
-    private static long awaitProcessed(int port, long atLeast, Process process) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(process.isAlive()).as("asr streams is running").isTrue();
-            try {
-                long processed = counter(port, "asr_events_processed_total");
-                if (processed >= atLeast) {
-                    return processed;
-                }
-            } catch (IOException notUpYet) {
-                // The endpoint starts with the topology.
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("asr streams did not process " + atLeast + " events within 90 s");
-    }
-
-    /** A counter from the streams process's own /metrics. */
-    private static long counter(int port, String name) throws IOException, InterruptedException {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher matcher = Pattern.compile("(?m)^" + name + " (\\d+)(\\.0)?$").matcher(body);
-        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
-    }
-
-    private static List<String> difference(Map<String, AgentWindowMetrics> actual, Map<String, AgentWindowMetrics> expected) {
-        List<String> problems = new ArrayList<>();
-        Set<String> keys = new java.util.TreeSet<>(actual.keySet());
-        keys.addAll(expected.keySet());
-        for (String key : keys) {
-            if (!java.util.Objects.equals(actual.get(key), expected.get(key))) {
-                problems.add(key + ": was " + actual.get(key) + "\n  expected " + expected.get(key));
-            }
-        }
-        return problems;
-    }
-
-    private static final class Rows {
-        final Map<String, AgentWindowMetrics> agentRows = new HashMap<>();
-        /** The last row written for each fleet window. */
-        final Map<String, AgentWindowMetrics> fleetRows = new HashMap<>();
-        long fleetRowsWritten;
-        final List<String> duplicateAgentRows = new ArrayList<>();
-        final Set<BandTransition> transitions = new HashSet<>();
-        final List<String> duplicateTransitions = new ArrayList<>();
-    }
-
-    private static Rows rows(String bootstrap, String metricsTopic, String transitionsTopic, Topics topics) {
-        Rows rows = new Rows();
-        Deserializer<AgentWindowMetrics> metrics = topics.agentMetrics().valueSerde().deserializer();
-        for (byte[] value : readAll(bootstrap, metricsTopic)) {
-            AgentWindowMetrics m = metrics.deserialize(metricsTopic, value);
-            // The scripted agents are compared up to where each run waits for them.
-            Instant compareTo = "quiet".equals(m.getFleet()) ? QUIET_TIMEOUT_END : "scripted".equals(m.getFleet()) ? LATE_COMPARED_TO
-                    : LAST_END;
-            if (m.getWindowEnd().isAfter(compareTo)) {
-                continue;
-            }
-            if (m.getAgentId() != null) {
-                String key = m.getAgentId() + "|" + m.getWindow() + "|" + m.getWindowEnd();
-                if (rows.agentRows.put(key, m) != null) {
-                    rows.duplicateAgentRows.add(key);
-                }
-            } else {
-                rows.fleetRowsWritten++;
-                rows.fleetRows.put(m.getFleet() + "|" + m.getWindow() + "|" + m.getWindowEnd(), m);
-            }
-        }
-        Deserializer<BandTransition> transitions = topics.bandTransitions().valueSerde().deserializer();
-        Set<String> ids = new HashSet<>();
-        for (byte[] value : readAll(bootstrap, transitionsTopic)) {
-            BandTransition t = transitions.deserialize(transitionsTopic, value);
-            if (!ids.add(t.getTransitionId())) {
-                rows.duplicateTransitions.add(t.getTransitionId());
-            }
-            if (!t.getWindowEnd().isAfter(LAST_END)) {
-                rows.transitions.add(t);
-            }
-        }
-        return rows;
-    }
-
-    private static List<byte[]> readAll(String bootstrap, String topic) {
-        List<byte[]> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
-            consumer.subscribe(List.of(topic));
-            int emptyPolls = 0;
-            while (emptyPolls < 10) {
-                var records = consumer.poll(Duration.ofMillis(300));
-                emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
-                records.forEach(r -> values.add(r.value()));
-            }
-        }
-        return values;
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -186,9 +186,9 @@ final class OtlpEndpoint {
         // A span of an earlier request that its agent's settlement refuses (an event rule) was answered 200 already: dead-lettered.
         List<AsrClient.Encoded> deadLetters = new ArrayList<>();
         Map<String, Waiting> bySpan = new HashMap<>();
-        applied.claimed().forEach(c -> bySpan.put(c.parked().span().spanId(), c.parked().span()));
+        applied.claimed().forEach(c -> bySpan.put(c.parked().span().traceId() + "-" + c.parked().span().spanId(), c.parked().span()));
         for (SpanMapper.Rejected rejected : earlier.rejected()) {
-            deadLetters.add(room.deadLetter(bySpan.get(rejected.spanId()), rejected.reason(), rejected.message()));
+            deadLetters.add(room.deadLetter(bySpan.get(rejected.traceId() + "-" + rejected.spanId()), rejected.reason(), rejected.message()));
         }
         return new Mapped(events, refused, first, spans.ignored() + known.ignored() + earlier.ignored(), unpriced, applied.toKeep(),
                 applied.parked().size(), applied.claimed(), deadLetters);
