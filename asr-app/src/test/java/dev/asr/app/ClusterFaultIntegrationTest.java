@@ -13,15 +13,17 @@ import dev.asr.schemas.testing.TestTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link BrokerCluster}, every topic three replicas, {@code min.insync.replicas=2}), the input of
  * {@link CrashScenario} goes once through one {@code asr streams} instance with no faults (the
  * reference), then through three instances of one application while a loop SIGKILLs a random
- * instance every 10–20 s and starts it again, and one broker is SIGKILLed and restarted. Every
- * agent row, fleet row and band transition of the faulted run equals the reference's: none
- * missing, none twice.
+ * instance every 10–20 s and starts it again, and one broker is SIGKILLed and restarted; then
+ * through one instance that two more join while it works (scaling out under load). Every agent
+ * row, fleet row and band transition of both runs equals the reference's: none missing, none twice.
  *
  * <p>Opt-in, as it takes minutes: {@code mvn -B verify -Pfaults} (or {@code -Dasr.faults=true}).
  */
@@ -42,96 +44,155 @@ class ClusterFaultIntegrationTest {
 
     private static final int INSTANCES = 3;
     /**
-     * A fleet window waits for every partition's agents up to 10 minutes, not one: an instance
-     * killed and restarted holds its partitions back for tens of seconds, and a window given up on
-     * sooner would lack their agents (asr_fleet_contributions_dropped_total), unlike the reference.
+     * A fleet window waits for a lagging agent up to 10 minutes (the default), not the crash test's
+     * one: an instance killed and restarted holds its partitions back for tens of seconds.
      */
     private static final List<String> SETTINGS = List.of("asr.fleet.max-wait=10m");
 
     @TempDir
-    Path directory;
+    static Path directory;
+
+    private static CrashScenario scenario;
+    private static BrokerCluster cluster;
+    private static String bootstrap;
+    private static String run;
+    private static Path schemas;
+    private static TopicNames inputs;
+    private static Topics topics;
+    private static long events;
+    private static CrashScenario.Rows reference;
+    private static Duration referenceTook;
 
     private final List<Process> instances = new ArrayList<>();
-    private CrashScenario scenario;
 
-    @AfterEach
-    void stop() {
+    /** The cluster, the input loaded once, and the reference run: one instance, no faults. */
+    @BeforeAll
+    static void reference() throws Exception {
+        scenario = new CrashScenario(directory);
+        cluster = BrokerCluster.start(3, directory.resolve("cluster"), "localhost", 0, List.of("-Xmx384m"), line -> { });
+        bootstrap = cluster.bootstrapServers();
+        run = UUID.randomUUID().toString().substring(0, 8);
+        schemas = directory.resolve("schemas");
+        inputs = TestTopics.fresh();
+        topics = Topics.create(inputs, new EmbeddedSchemaRegistry(schemas));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TopicProvisioner provisioner = new TopicProvisioner(admin);
+            provisioner.ensure(topics, PARTITIONS, provisioner.replication().factor());
+        }
+        events = scenario.preload(bootstrap, topics, schemas);
+        long referenceStart = System.nanoTime();
+        reference = scenario.uninterrupted(bootstrap, inputs, topics, schemas, "ref-" + run, Duration.ofMinutes(6), SETTINGS);
+        referenceTook = Duration.ofNanos(System.nanoTime() - referenceStart);
+    }
+
+    @AfterAll
+    static void stopCluster() {
         if (scenario != null) {
             scenario.stopProcesses();
         }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @AfterEach
+    void stopInstances() {
+        instances.forEach(Process::destroyForcibly);
     }
 
     @Test
-    void threeInstancesOnThreeBrokersKilledAgainAndAgainWriteTheReferenceRowsOnceEach() throws Exception {
-        scenario = new CrashScenario(directory);
-        ConcurrentLinkedQueue<String> nodeOutput = new ConcurrentLinkedQueue<>();
-        try (BrokerCluster cluster = BrokerCluster.start(3, directory.resolve("cluster"), "localhost", 0, List.of("-Xmx384m"), line -> {
-            nodeOutput.add(line);
-            while (nodeOutput.size() > 200) {
-                nodeOutput.poll();
-            }
-        })) {
-            String bootstrap = cluster.bootstrapServers();
-            String run = UUID.randomUUID().toString().substring(0, 8);
-            Path schemas = directory.resolve("schemas");
-            TopicNames inputs = TestTopics.fresh();
-            Topics topics = Topics.create(inputs, new EmbeddedSchemaRegistry(schemas));
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                TopicProvisioner provisioner = new TopicProvisioner(admin);
-                provisioner.ensure(topics, PARTITIONS, provisioner.replication().factor());
-            }
-            long events = scenario.preload(bootstrap, topics, schemas);
-            long referenceStart = System.nanoTime();
-            CrashScenario.Rows reference = scenario.uninterrupted(bootstrap, inputs, topics, schemas, "ref-" + run, Duration.ofMinutes(6),
-                    SETTINGS);
-            Duration referenceTook = Duration.ofNanos(System.nanoTime() - referenceStart);
-
-            String id = "faults-" + run;
-            List<Path> configs = new ArrayList<>();
-            for (int i = 1; i <= INSTANCES; i++) {
-                List<String> settings = new ArrayList<>(SETTINGS);
-                settings.add("num.standby.replicas=1");
-                configs.add(scenario.config(id, id + "-" + i, inputs, bootstrap, schemas, settings));
-            }
-            AtomicInteger starts = new AtomicInteger();
-            for (int i = 0; i < INSTANCES; i++) {
-                instances.add(scenario.streams(configs.get(i), id + "-" + i + "-" + starts.incrementAndGet()));
-            }
-            long faultedStart = System.nanoTime();
-            Killer killer = new Killer(cluster, configs, id, starts);
-            Thread loop = new Thread(killer, "fault-loop");
-            loop.setDaemon(true);
-            loop.start();
-            try {
-                scenario.awaitComplete(bootstrap, "metrics-" + id, topics, Duration.ofMinutes(10), killer::problem);
-            } finally {
-                killer.stop();
-                loop.join(60_000);
-            }
-            Duration faultedTook = Duration.ofNanos(System.nanoTime() - faultedStart);
-            for (Process instance : instances) {
-                instance.destroy();
-            }
-            for (Process instance : instances) {
-                instance.waitFor(60, TimeUnit.SECONDS);
-            }
-            CrashScenario.Rows faulted = CrashScenario.rows(bootstrap, "metrics-" + id, "transitions-" + id, topics);
-
-            System.out.printf("fault suite: %,d events; reference %s (%,d agent rows, %,d fleet rows, %d transitions); faulted run %s with %d"
-                            + " instances, %d instance kills, broker %s killed and restarted: %,d agent rows, %,d fleet rows, %d transitions,"
-                            + " %d rows written twice, %d rows that differ%n", events, referenceTook, reference.agentRows.size(),
-                    reference.fleetRows.size(), reference.transitions.size(), faultedTook, INSTANCES, killer.kills.get(),
-                    killer.brokerKilled ? "2" : "not", faulted.agentRows.size(), faulted.fleetRows.size(), faulted.transitions.size(),
-                    faulted.duplicateAgentRows.size() + faulted.duplicateTransitions.size(),
-                    difference(faulted.agentRows, reference.agentRows).size() + difference(faulted.fleetRows, reference.fleetRows).size());
-            assertThat(killer.kills.get()).as("instances killed while the rows were written").isPositive();
-            assertThat(killer.brokerKilled).as("a broker killed and restarted").isTrue();
-            assertThat(faulted.duplicateAgentRows).as("agent rows written twice").isEmpty();
-            assertThat(difference(faulted.agentRows, reference.agentRows)).as("agent rows that differ or are missing").isEmpty();
-            assertThat(difference(faulted.fleetRows, reference.fleetRows)).as("fleet rows that differ or are missing").isEmpty();
-            assertThat(faulted.duplicateTransitions).as("transitions written twice").isEmpty();
-            assertThat(faulted.transitions).isEqualTo(reference.transitions);
+    void threeInstancesKilledAgainAndAgainAndABrokerKilledWriteTheReferenceRowsOnceEach() throws Exception {
+        String id = "faults-" + run;
+        List<Path> configs = new ArrayList<>();
+        for (int i = 1; i <= INSTANCES; i++) {
+            List<String> settings = new ArrayList<>(SETTINGS);
+            settings.add("num.standby.replicas=1");
+            configs.add(scenario.config(id, id + "-" + i, inputs, bootstrap, schemas, settings));
         }
+        AtomicInteger starts = new AtomicInteger();
+        for (int i = 0; i < INSTANCES; i++) {
+            instances.add(scenario.streams(configs.get(i), id + "-" + i + "-" + starts.incrementAndGet()));
+        }
+        long faultedStart = System.nanoTime();
+        Killer killer = new Killer(cluster, configs, id, starts);
+        Thread loop = new Thread(killer, "fault-loop");
+        loop.setDaemon(true);
+        loop.start();
+        try {
+            scenario.awaitComplete(bootstrap, "metrics-" + id, topics, Duration.ofMinutes(10), killer::problem);
+        } finally {
+            killer.stop();
+            loop.join(60_000);
+        }
+        Duration faultedTook = Duration.ofNanos(System.nanoTime() - faultedStart);
+        for (Process instance : instances) {
+            instance.destroy();
+        }
+        for (Process instance : instances) {
+            instance.waitFor(60, TimeUnit.SECONDS);
+        }
+        CrashScenario.Rows faulted = CrashScenario.rows(bootstrap, "metrics-" + id, "transitions-" + id, topics);
+
+        System.out.printf("fault suite: %,d events; reference %s (%,d agent rows, %,d fleet rows, %d transitions); faulted run %s with %d"
+                        + " instances, %d instance kills, broker %s killed and restarted: %,d agent rows, %,d fleet rows, %d transitions,"
+                        + " %d rows written twice, %d rows that differ%n", events, referenceTook, reference.agentRows.size(),
+                reference.fleetRows.size(), reference.transitions.size(), faultedTook, INSTANCES, killer.kills.get(),
+                killer.brokerKilled ? "2" : "not", faulted.agentRows.size(), faulted.fleetRows.size(), faulted.transitions.size(),
+                faulted.duplicateAgentRows.size() + faulted.duplicateTransitions.size(),
+                difference(faulted.agentRows, reference.agentRows).size() + difference(faulted.fleetRows, reference.fleetRows).size());
+        assertThat(killer.kills.get()).as("instances killed while the rows were written").isPositive();
+        assertThat(killer.brokerKilled).as("a broker killed and restarted").isTrue();
+        assertThat(faulted.duplicateAgentRows).as("agent rows written twice").isEmpty();
+        assertThat(difference(faulted.agentRows, reference.agentRows)).as("agent rows that differ or are missing").isEmpty();
+        assertThat(difference(faulted.fleetRows, reference.fleetRows)).as("fleet rows that differ or are missing").isEmpty();
+        assertThat(faulted.duplicateTransitions).as("transitions written twice").isEmpty();
+        assertThat(faulted.transitions).isEqualTo(reference.transitions);
+    }
+
+    @Test
+    void instancesAddedUnderLoadTakePartitionsOverAndWriteTheReferenceRowsOnceEach() throws Exception {
+        String grown = "scale-" + run;
+        List<Path> growing = new ArrayList<>();
+        for (int i = 1; i <= INSTANCES; i++) {
+            growing.add(scenario.config(grown, grown + "-" + i, inputs, bootstrap, schemas, SETTINGS));
+        }
+        List<Process> joined = instances;
+        joined.add(scenario.streams(growing.get(0), grown + "-1"));
+        long processedAtJoin = CrashScenario.awaitProcessed(CrashScenario.metricsPort(growing.get(0)), events / 3, joined.get(0));
+        joined.add(scenario.streams(growing.get(1), grown + "-2"));
+        joined.add(scenario.streams(growing.get(2), grown + "-3"));
+        scenario.awaitComplete(bootstrap, "metrics-" + grown, topics, Duration.ofMinutes(10), () -> {
+            if (!joined.stream().allMatch(Process::isAlive)) {
+                return "an instance exited";
+            }
+            for (Path config : growing) {
+                String dropped = CrashScenario.dropped(config);
+                if (dropped != null) {
+                    return dropped;
+                }
+            }
+            return null;
+        });
+        long[] processedBy = new long[INSTANCES];
+        for (int i = 0; i < INSTANCES; i++) {
+            processedBy[i] = CrashScenario.counter(CrashScenario.metricsPort(growing.get(i)), "asr_events_processed_total");
+        }
+        for (Process instance : joined) {
+            instance.destroy();
+            instance.waitFor(60, TimeUnit.SECONDS);
+        }
+        CrashScenario.Rows scaled = CrashScenario.rows(bootstrap, "metrics-" + grown, "transitions-" + grown, topics);
+        System.out.printf("scale-out: the first instance alone processed %,d of %,d events, then two joined; events processed per"
+                + " instance %s; %d rows written twice, %d rows that differ%n", processedAtJoin, events, Arrays.toString(processedBy),
+                scaled.duplicateAgentRows.size() + scaled.duplicateTransitions.size(),
+                difference(scaled.agentRows, reference.agentRows).size() + difference(scaled.fleetRows, reference.fleetRows).size());
+        assertThat(processedAtJoin).as("the others joined while the first was working").isLessThan(events);
+        assertThat(processedBy[1] + processedBy[2]).as("the joined instances took partitions over and processed events").isPositive();
+        assertThat(scaled.duplicateAgentRows).as("agent rows written twice").isEmpty();
+        assertThat(difference(scaled.agentRows, reference.agentRows)).as("agent rows that differ or are missing").isEmpty();
+        assertThat(difference(scaled.fleetRows, reference.fleetRows)).as("fleet rows that differ or are missing").isEmpty();
+        assertThat(scaled.duplicateTransitions).as("transitions written twice").isEmpty();
+        assertThat(scaled.transitions).isEqualTo(reference.transitions);
     }
 
     /**
