@@ -51,6 +51,7 @@ final class SettingsLoader {
             "asr.max-clock-skew",
             "asr.wall-clock.interval",
             "asr.fleet.max-wait",
+            "asr.fleet.start-wait",
             "asr.rocksdb.memory",
             "asr.streams.metrics-port",
             "asr.exporter.port",

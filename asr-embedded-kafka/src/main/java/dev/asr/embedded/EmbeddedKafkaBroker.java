@@ -153,9 +153,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         String host = settings.host();
         EmbeddedKafkaSettings.Quorum quorum = settings.quorum();
         int nodeId = quorum == null ? 1 : quorum.nodeId();
-        // Three or more nodes: three replicas, two in sync before a write is acknowledged; fewer: what there is.
+        // Three or more nodes: three replicas, two in sync before a write is acknowledged; fewer: as many replicas as nodes and one
+        // in sync, so that one node down does not stop writes (the rule of the ASR topics, TopicProvisioner.Replication).
         int replicas = quorum == null ? 1 : Math.min(3, quorum.size());
-        String inSync = Integer.toString(Math.min(2, replicas));
+        String inSync = replicas >= 3 ? "2" : "1";
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(nodeId));

@@ -37,6 +37,9 @@ import java.util.TreeMap;
  *     asr.wall-clock.interval}, 10s)
  * @param fleetMaxWait how long fleet rows wait for an agent whose clock lags behind the others of its
  *     partition; its rows then correct the fleet rows ({@code asr.fleet.max-wait}, 10m)
+ * @param fleetStartWait how long (wall time) an input partition that has had no agent since its task
+ *     started waits before it lets fleet windows be written without it ({@code asr.fleet.start-wait};
+ *     default {@code asr.grace}): longer than a task can take to read its first record
  * @param rocksDbMemoryBytes off-heap memory all RocksDB stores of the process share: block cache,
  *     index and filter blocks and memtables ({@code asr.rocksdb.memory}, 128MB)
  * @param metricsPort port of the process's own {@code /metrics} (dead letters, duplicates, late
@@ -60,6 +63,7 @@ public record StreamsSettings(
         Duration dedupRetention,
         Duration wallClockInterval,
         Duration fleetMaxWait,
+        Duration fleetStartWait,
         long rocksDbMemoryBytes,
         int metricsPort,
         String host,
@@ -138,11 +142,12 @@ public record StreamsSettings(
                 views.add(new View(name, SettingValues.duration(Map.of("asr.views", name), "asr.views", name)));
             }
         }
+        Duration grace = SettingValues.duration(s, "asr.grace", "2m");
         return new StreamsSettings(
                 TopicNames.from(s),
                 EventRules.from(s),
                 SettingValues.duration(s, "asr.bucket", "1m"),
-                SettingValues.duration(s, "asr.grace", "2m"),
+                grace,
                 views,
                 s.getOrDefault("asr.band.view", "1h").trim(),
                 bandPolicy(s),
@@ -151,6 +156,7 @@ public record StreamsSettings(
                 SettingValues.duration(s, "asr.dedup.retention", "24h"),
                 SettingValues.duration(s, "asr.wall-clock.interval", "10s"),
                 SettingValues.duration(s, "asr.fleet.max-wait", "10m"),
+                SettingValues.duration(s, "asr.fleet.start-wait", Durations.format(grace)),
                 SettingValues.bytes(s, "asr.rocksdb.memory", "128MB"),
                 (int) SettingValues.number(s, "asr.streams.metrics-port", 9401),
                 s.getOrDefault("asr.streams.host", "0.0.0.0").trim(),

@@ -126,10 +126,7 @@ public final class AgentProcessor extends ContextualProcessor<byte[], byte[], St
         viewsToRebuild.clear();
         agents.load(saved -> restore(saved.key, saved.value, now));
         agentsStore.beforeCommit(agents::writeBack);
-        // A partition with no agent yet speaks only after the longer of grace and max-wait: a task that is slow to read its first
-        // record (a replicated cluster, exactly-once: tens of seconds) would otherwise declare fleet windows complete without its
-        // agents, and their rows, older than the roll-up keeps, would be dropped (found by the fault suite on three brokers).
-        watermark = new PartitionWatermark(maxWaitMs, Math.max(graceMs, maxWaitMs), now);
+watermark = new PartitionWatermark(maxWaitMs, settings.fleetStartWait().toMillis(), now);
         agents.all().forEach(agent -> watermark.add(agent.clock().closedUpTo()));
         watermarkSent = Long.MIN_VALUE;
         pushedFront = Long.MIN_VALUE;
