@@ -25,10 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +96,7 @@ class ThreeBrokerClusterIntegrationTest {
             assertThat(failed).as("two of three nodes take every write (min.insync.replicas=2); node output:%n%s", String.join("\n", output))
                     .isZero();
             Map<String, Integer> copies = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : read(bootstrap, names.spend())) {
+            for (ConsumerRecord<byte[], byte[]> record : TestTopics.records(bootstrap, names.spend())) {
                 copies.merge(topics.spend().valueSerde().deserializer().deserialize(names.spend(), record.value()).getEventId(), 1,
                         Integer::sum);
             }
@@ -127,22 +124,5 @@ class ThreeBrokerClusterIntegrationTest {
         return SpendEvent.newBuilder().setEventId(id).setAgentId("agent-" + (id.hashCode() & 7)).setFleet("cluster").setTaskId(null)
                 .setKind(SpendKind.INFERENCE).setCostMicros(1_000).setInputTokens(10).setOutputTokens(5).setModel("m").setTool(null)
                 .setCurrency("USD").setOccurredAt(Instant.now()).setAttributes(Map.of()).setAuthorizationId(null).build();
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, "org.apache.kafka.common.serialization.ByteArrayDeserializer",
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, "org.apache.kafka.common.serialization.ByteArrayDeserializer"))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
     }
 }

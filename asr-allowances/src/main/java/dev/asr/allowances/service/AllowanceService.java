@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -270,11 +271,26 @@ public final class AllowanceService implements AutoCloseable {
             answer.completeExceptionally(e);
             return;
         }
+        Outcome decided = outcome;
+        writeThen(record, done, answer, () -> {
+            apply(entry, request, decided);
+            forget(decided.decidedAt());
+            return decided;
+        });
+    }
+
+    /**
+     * Writes {@code record} (acks=all) and, once Kafka acknowledged it, applies it ({@code applied})
+     * and answers with what that returns; {@code done} (the agent's next turn) completes either way.
+     * Not written — not encoded (the schema registry unreachable, say), or not acknowledged in time
+     * — nothing was applied, and the answer fails saying so.
+     */
+    private <T> void writeThen(AuthorizationDecision record, CompletableFuture<Void> done, CompletableFuture<T> answer,
+            Supplier<T> applied) {
         CompletableFuture<Void> written;
         try {
             written = writeAsync(record);
         } catch (RuntimeException e) {
-            // Not encoded (the schema registry unreachable, say): nothing was decided; the agent's next request goes on.
             done.complete(null);
             answer.completeExceptionally(notWritten(e));
             return;
@@ -285,13 +301,13 @@ public final class AllowanceService implements AutoCloseable {
                 answer.completeExceptionally(notWritten(error));
                 return;
             }
+            T result;
             try {
-                apply(entry, request, outcome);
+                result = applied.get();
             } finally {
                 done.complete(null);
             }
-            forget(outcome.decidedAt());
-            answer.complete(outcome);
+            answer.complete(result);
         });
     }
 
@@ -336,26 +352,11 @@ public final class AllowanceService implements AutoCloseable {
                         new Outcome(authorizationId, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, now, null), current.band(),
                         Verdict.RELEASE, "released");
             }
-            CompletableFuture<Void> written;
-            try {
-                written = writeAsync(record);
-            } catch (RuntimeException e) {
-                done.complete(null);
-                released.completeExceptionally(notWritten(e));
-                return;
-            }
-            written.orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
-                if (error == null) {
-                    synchronized (entry) {
-                        entry.state = entry.state.withoutHold(authorizationId);
-                    }
+            writeThen(record, done, released, () -> {
+                synchronized (entry) {
+                    entry.state = entry.state.withoutHold(authorizationId);
                 }
-                done.complete(null);
-                if (error == null) {
-                    released.complete(true);
-                } else {
-                    released.completeExceptionally(notWritten(error));
-                }
+                return true;
             });
         });
         return await(released, "the release was not written", "retry");

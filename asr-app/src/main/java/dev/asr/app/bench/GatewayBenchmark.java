@@ -11,23 +11,16 @@ import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The HTTP gateway under load over loopback, answering 202 only after Kafka acknowledged: first
@@ -88,14 +81,14 @@ public final class GatewayBenchmark {
                         duration.toMillis() / 1000.0, Runtime.getRuntime().availableProcessors());
                 out.flush();
                 long peakHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                Latency latency = fixedRate(http, spend);
+                Load.Latency latency = fixedRate(http, spend);
                 long inTopic = Load.recordsIn(bootstrap, topics.spend().name());
                 out.printf(Locale.ROOT, "  check                  %,d events answered 202, %,d records in %s%s%n", accepted.get(), inTopic,
                         topics.spend().name(), inTopic >= accepted.get() ? "" : ": RECORDS MISSING");
                 if (inTopic < accepted.get()) {
                     return false;
                 }
-                boolean met = eventsPerSecond >= TARGET_EVENTS_PER_SECOND && latency.p99 <= TARGET_P99_MS;
+                boolean met = eventsPerSecond >= TARGET_EVENTS_PER_SECOND && latency.percentile(0.99) <= TARGET_P99_MS;
                 out.printf(Locale.ROOT, "  heap                   %d MB in use after the throughput run (gateway, client and load generator)%n",
                         peakHeap >> 20);
                 out.printf(Locale.ROOT, "  targets                >= %,.0f events/s and p99 <= %.0f ms at %,.0f events/s: %s%n",
@@ -106,95 +99,36 @@ public final class GatewayBenchmark {
         }
     }
 
-    /** Every connection posts batch after batch for the duration; returns events accepted per second. */
+    /** Every connection posts batch after batch for the length; returns events accepted per second. */
     private double throughput(HttpClient http, URI uri, Duration length) throws Exception {
-        AtomicLong events = new AtomicLong();
-        AtomicLong requests = new AtomicLong();
-        long end = System.nanoTime() + length.toNanos();
-        long start = System.nanoTime();
-        List<CompletableFuture<Void>> loops = new ArrayList<>();
-        for (int c = 0; c < connections; c++) {
-            int connection = c;
-            loops.add(CompletableFuture.runAsync(() -> {
-                long sequence = 0;
-                while (System.nanoTime() < end) {
-                    String body = body(batch, "t" + connection + "-" + sequence++);
-                    HttpResponse<String> response = send(http, uri, body);
+        Load.Run run = Load.closedLoop(http, connections, length, (connection, sequence) -> request(uri, body(batch, "t" + connection + "-"
+                + sequence)), response -> {
                     if (response.statusCode() != 202) {
-                        throw new IllegalStateException("the gateway answered " + response.statusCode() + ": " + response.body());
+                        throw new IllegalStateException("the gateway answered " + response.statusCode() + ": "
+                                + new String(response.body(), StandardCharsets.UTF_8));
                     }
-                    events.addAndGet(batch);
-                    accepted.addAndGet(batch);
-                    requests.incrementAndGet();
-                }
-            }, Executors.newSingleThreadExecutor(Load.named("loop-" + c + "-"))));
-        }
-        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
-        double seconds = (System.nanoTime() - start) / 1e9;
+                });
+        long events = run.requests() * batch;
+        accepted.addAndGet(events);
         if (length.equals(duration)) {
             out.printf(Locale.ROOT, "  throughput             %,.0f events/s accepted (%,d events in %,d requests of %d, %d connections, %.1f s)%n",
-                    events.get() / seconds, events.get(), requests.get(), batch, connections, seconds);
+                    events / run.seconds(), events, run.requests(), batch, connections, run.seconds());
             out.flush();
         }
-        return events.get() / seconds;
+        return events / run.seconds();
     }
-
-    private record Latency(double p50, double p99) {}
 
     /** Requests of {@code rateBatch} events fired on a fixed schedule, each timed from when it was due. */
-    private Latency fixedRate(HttpClient http, URI uri) throws Exception {
-        double requestsPerSecond = rate / rateBatch;
-        long intervalNanos = (long) (1e9 / requestsPerSecond);
-        int total = (int) Math.max(10, requestsPerSecond * duration.toSeconds());
-        int warmup = (int) Math.min(total / 5, requestsPerSecond * 3);
-        AtomicLongArray nanos = new AtomicLongArray(total);
-        AtomicLong failures = new AtomicLong();
-        Map<String, AtomicLong> failedWith = new ConcurrentSkipListMap<>();
-        List<CompletableFuture<Void>> pending = new ArrayList<>(total);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Load.named("ticker-"));
-        long start = System.nanoTime() + 50_000_000L;
-        for (int i = 0; i < total; i++) {
-            int index = i;
-            long due = start + i * intervalNanos;
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            pending.add(done);
-            ticker.schedule(() -> {
-                HttpRequest request = request(uri, body(rateBatch, "r" + index));
-                http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
-                    nanos.set(index, System.nanoTime() - due);
-                    if (error != null || response.statusCode() != 202) {
-                        failures.incrementAndGet();
-                        failedWith.computeIfAbsent(error != null ? error.getClass().getSimpleName() : Integer.toString(response.statusCode()),
-                                k -> new AtomicLong()).incrementAndGet();
-                    } else {
-                        accepted.addAndGet(rateBatch);
-                    }
-                    done.complete(null);
-                });
-            }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 120, TimeUnit.SECONDS);
-        ticker.shutdown();
-        long[] measured = new long[total - warmup];
-        for (int i = warmup; i < total; i++) {
-            measured[i - warmup] = nanos.get(i);
-        }
-        Arrays.sort(measured);
-        Latency latency = new Latency(Load.percentile(measured, 0.50), Load.percentile(measured, 0.99));
+    private Load.Latency fixedRate(HttpClient http, URI uri) throws Exception {
+        Load.Latency latency = Load.fixedRate(http, rate / rateBatch, duration, index -> request(uri, body(rateBatch, "r" + index)),
+                response -> response.statusCode() == 202);
+        accepted.addAndGet(latency.answered() * rateBatch);
         out.printf(Locale.ROOT, "  latency at %,.0f ev/s   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests of %d"
-                        + " events after %d warm-up, %d not 202%s)%n", rate, latency.p50, Load.percentile(measured, 0.90), latency.p99,
-                Load.percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, rateBatch, warmup, failures.get(),
-                failedWith.isEmpty() ? "" : ": " + failedWith);
+                        + " events after %d warm-up, %d not 202%s)%n", rate, latency.percentile(0.50), latency.percentile(0.90),
+                latency.percentile(0.99), latency.percentile(0.999), latency.maxMillis(), latency.sortedNanos().length, rateBatch,
+                latency.warmup(), latency.failures(), latency.failedWith().isEmpty() ? "" : ": " + latency.failedWith());
         out.flush();
         return latency;
-    }
-
-    private static HttpResponse<String> send(HttpClient http, URI uri, String body) {
-        try {
-            return http.send(request(uri, body), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException("request failed: " + e, e);
-        }
     }
 
     private static HttpRequest request(URI uri, String body) {

@@ -1,14 +1,33 @@
 package dev.asr.app.bench;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
-/** What the HTTP benchmarks share: named load threads, percentiles, records counted in a topic. */
+/**
+ * What the HTTP benchmarks share: named load threads, percentiles, records counted in a topic, and
+ * the closed-loop and fixed-rate drivers of the JDK HTTP client.
+ */
 final class Load {
 
     /** Threads of a load generator are named so (the HTTP client's selector is "HttpClient-..."). */
@@ -44,6 +63,102 @@ final class Load {
             partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
             return admin.listOffsets(latest).all().get().values().stream().mapToLong(info -> info.offset()).sum();
         }
+    }
+
+    /** What a closed-loop run did: requests answered as expected, in how many seconds. */
+    record Run(long requests, double seconds) {}
+
+    /**
+     * {@code connections} loops, each posting the request {@code request(connection, sequence)} gives
+     * as soon as the last was answered, for {@code length}; {@code check} throws on an answer that is
+     * not the expected one, which ends the run with it.
+     */
+    static Run closedLoop(HttpClient http, int connections, Duration length, BiFunction<Integer, Long, HttpRequest> request,
+            Consumer<HttpResponse<byte[]>> check) throws Exception {
+        AtomicLong requests = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + length.toNanos();
+        List<CompletableFuture<Void>> loops = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            int connection = c;
+            loops.add(CompletableFuture.runAsync(() -> {
+                long sequence = 0;
+                while (System.nanoTime() < end) {
+                    HttpResponse<byte[]> response;
+                    try {
+                        response = http.send(request.apply(connection, sequence++), HttpResponse.BodyHandlers.ofByteArray());
+                    } catch (Exception e) {
+                        throw new IllegalStateException("request failed: " + e, e);
+                    }
+                    check.accept(response);
+                    requests.incrementAndGet();
+                }
+            }, Executors.newSingleThreadExecutor(named("loop-" + c + "-"))));
+        }
+        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
+        return new Run(requests.get(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * What a fixed-rate run measured, each request timed from when it was due (so a stall counts
+     * against every request it delays), the warm-up left out.
+     *
+     * @param sortedNanos the measured requests' times, sorted
+     * @param answered requests answered as {@code ok} says, warm-up included
+     * @param failedWith requests not answered so, by status code or exception
+     */
+    record Latency(long[] sortedNanos, int warmup, long answered, Map<String, Long> failedWith) {
+
+        double percentile(double q) {
+            return Load.percentile(sortedNanos, q);
+        }
+
+        double maxMillis() {
+            return sortedNanos[sortedNanos.length - 1] / 1e6;
+        }
+
+        long failures() {
+            return failedWith.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** {@code requestsPerSecond} requests on a fixed schedule for {@code length} (the first fifth, at most 3 s, a warm-up). */
+    static Latency fixedRate(HttpClient http, double requestsPerSecond, Duration length, IntFunction<HttpRequest> request,
+            Predicate<HttpResponse<byte[]>> ok) throws Exception {
+        long intervalNanos = (long) (1e9 / requestsPerSecond);
+        int total = (int) Math.max(10, requestsPerSecond * length.toSeconds());
+        int warmup = (int) Math.min(total / 5, requestsPerSecond * 3);
+        AtomicLongArray nanos = new AtomicLongArray(total);
+        AtomicLong answered = new AtomicLong();
+        Map<String, Long> failedWith = new ConcurrentSkipListMap<>();
+        List<CompletableFuture<Void>> pending = new ArrayList<>(total);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named("ticker-"));
+        long start = System.nanoTime() + 50_000_000L;
+        for (int i = 0; i < total; i++) {
+            int index = i;
+            long due = start + i * intervalNanos;
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            pending.add(done);
+            ticker.schedule(() -> http.sendAsync(request.apply(index), HttpResponse.BodyHandlers.ofByteArray())
+                    .whenComplete((response, error) -> {
+                        nanos.set(index, System.nanoTime() - due);
+                        if (error == null && ok.test(response)) {
+                            answered.incrementAndGet();
+                        } else {
+                            failedWith.merge(error != null ? error.getClass().getSimpleName() : Integer.toString(response.statusCode()), 1L,
+                                    Long::sum);
+                        }
+                        done.complete(null);
+                    }), due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(length.toSeconds() + 120, TimeUnit.SECONDS);
+        ticker.shutdown();
+        long[] measured = new long[total - warmup];
+        for (int i = warmup; i < total; i++) {
+            measured[i - warmup] = nanos.get(i);
+        }
+        Arrays.sort(measured);
+        return new Latency(measured, warmup, answered.get(), failedWith);
     }
 
     /**

@@ -29,18 +29,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * {@code POST /v1/traces} under load over loopback: OTLP/HTTP protobuf requests of agent runs (an
@@ -116,7 +111,7 @@ public final class OtlpBenchmark {
                 out.printf(Locale.ROOT, "  heap                   peak %d MB in use during that run (gateway, client and load generator, %d MB of"
                         + " request bodies)%n", peakHeap() >> 20, bodies.stream().mapToLong(b -> b.length).sum() >> 20);
                 out.flush();
-                Latency latency = fixedRate(http, traces);
+                Load.Latency latency = fixedRate(http, traces);
                 long expectedEvents = acceptedSpans.get();
                 long inTopics = Load.recordsIn(bootstrap, topics.spend().name()) + Load.recordsIn(bootstrap, topics.outcomes().name());
                 out.printf(Locale.ROOT, "  check                  %,d spans answered 200 with none refused; %,d records in %s and %s%s%n",
@@ -125,7 +120,7 @@ public final class OtlpBenchmark {
                 if (inTopics < expectedEvents) {
                     return false;
                 }
-                boolean met = spansPerSecond >= TARGET_SPANS_PER_SECOND && latency.p99 <= TARGET_P99_MS;
+                boolean met = spansPerSecond >= TARGET_SPANS_PER_SECOND && latency.percentile(0.99) <= TARGET_P99_MS;
                 out.printf(Locale.ROOT, "  targets                >= %,.0f spans/s and p99 <= %.0f ms at %,.0f spans/s: %s%n",
                         TARGET_SPANS_PER_SECOND, TARGET_P99_MS, rate, met ? "met" : "NOT met");
                 out.flush();
@@ -136,33 +131,16 @@ public final class OtlpBenchmark {
 
     /** Every connection posts request after request for the length; returns spans accepted per second. */
     private double throughput(HttpClient http, URI uri, Duration length, boolean report) throws Exception {
-        AtomicLong spans = new AtomicLong();
-        AtomicLong requests = new AtomicLong();
-        long end = System.nanoTime() + length.toNanos();
-        long start = System.nanoTime();
-        List<CompletableFuture<Void>> loops = new ArrayList<>();
-        for (int c = 0; c < connections; c++) {
-            int connection = c;
-            loops.add(CompletableFuture.runAsync(() -> {
-                int next = connection;
-                while (System.nanoTime() < end) {
-                    byte[] body = bodies.get(next++ % bodies.size());
-                    HttpResponse<byte[]> response = send(http, uri, body);
-                    check(response);
-                    spans.addAndGet(batch);
-                    acceptedSpans.addAndGet(batch);
-                    requests.incrementAndGet();
-                }
-            }, Executors.newSingleThreadExecutor(Load.named("loop-" + c + "-"))));
-        }
-        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get();
-        double seconds = (System.nanoTime() - start) / 1e9;
+        Load.Run run = Load.closedLoop(http, connections, length,
+                (connection, sequence) -> request(uri, bodies.get((int) ((connection + sequence) % bodies.size()))), this::check);
+        long spans = run.requests() * batch;
+        acceptedSpans.addAndGet(spans);
         if (report) {
             out.printf(Locale.ROOT, "  throughput             %,.0f spans/s accepted (%,d spans in %,d requests of %d, %d connections, %.1f s)%n",
-                    spans.get() / seconds, spans.get(), requests.get(), batch, connections, seconds);
+                    spans / run.seconds(), spans, run.requests(), batch, connections, run.seconds());
             out.flush();
         }
-        return spans.get() / seconds;
+        return spans / run.seconds();
     }
 
     /** A 200 with no span refused, or the run stops naming what came back. */
@@ -180,56 +158,16 @@ public final class OtlpBenchmark {
         }
     }
 
-    private record Latency(double p50, double p99) {}
-
     /** Requests of {@code batch} spans fired on a fixed schedule, each timed from when it was due. */
-    private Latency fixedRate(HttpClient http, URI uri) throws Exception {
-        double requestsPerSecond = rate / batch;
-        long intervalNanos = (long) (1e9 / requestsPerSecond);
-        int total = (int) Math.max(10, requestsPerSecond * duration.toSeconds());
-        int warmup = (int) Math.min(total / 5, requestsPerSecond * 3);
-        AtomicLongArray nanos = new AtomicLongArray(total);
-        AtomicLong failures = new AtomicLong();
-        List<CompletableFuture<Void>> pending = new ArrayList<>(total);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Load.named("ticker-"));
-        long start = System.nanoTime() + 50_000_000L;
-        for (int i = 0; i < total; i++) {
-            int index = i;
-            long due = start + i * intervalNanos;
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            pending.add(done);
-            ticker.schedule(() -> http.sendAsync(request(uri, bodies.get(index % bodies.size())), HttpResponse.BodyHandlers.ofByteArray())
-                    .whenComplete((response, error) -> {
-                        nanos.set(index, System.nanoTime() - due);
-                        if (error != null || response.statusCode() != 200) {
-                            failures.incrementAndGet();
-                        } else {
-                            acceptedSpans.addAndGet(batch);
-                        }
-                        done.complete(null);
-                    }), due - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 120, TimeUnit.SECONDS);
-        ticker.shutdown();
-        long[] measured = new long[total - warmup];
-        for (int i = warmup; i < total; i++) {
-            measured[i - warmup] = nanos.get(i);
-        }
-        Arrays.sort(measured);
-        Latency latency = new Latency(Load.percentile(measured, 0.50), Load.percentile(measured, 0.99));
+    private Load.Latency fixedRate(HttpClient http, URI uri) throws Exception {
+        Load.Latency latency = Load.fixedRate(http, rate / batch, duration, index -> request(uri, bodies.get(index % bodies.size())),
+                response -> response.statusCode() == 200);
+        acceptedSpans.addAndGet(latency.answered() * batch);
         out.printf(Locale.ROOT, "  latency at %,.0f spans/s p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%,d requests of %d spans after"
-                        + " %d warm-up, %d not 200)%n", rate, latency.p50, Load.percentile(measured, 0.90), latency.p99,
-                measured[measured.length - 1] / 1e6, measured.length, batch, warmup, failures.get());
+                        + " %d warm-up, %d not 200)%n", rate, latency.percentile(0.50), latency.percentile(0.90), latency.percentile(0.99),
+                latency.maxMillis(), latency.sortedNanos().length, batch, latency.warmup(), latency.failures());
         out.flush();
         return latency;
-    }
-
-    private static HttpResponse<byte[]> send(HttpClient http, URI uri, byte[] body) {
-        try {
-            return http.send(request(uri, body), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new IllegalStateException("request failed: " + e, e);
-        }
     }
 
     private static HttpRequest request(URI uri, byte[] body) {

@@ -1,11 +1,10 @@
 package dev.asr.app.cluster;
 
+import dev.asr.embedded.EmbeddedKafkaBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +62,8 @@ public final class BrokerCluster implements AutoCloseable {
         int[] ports = new int[nodes];
         int[] controllerPorts = new int[nodes];
         for (int i = 0; i < nodes; i++) {
-            ports[i] = basePort == 0 ? freePort(host) : basePort + i;
-            controllerPorts[i] = freePort(host);
+            ports[i] = basePort == 0 ? EmbeddedKafkaBroker.freePort(host) : basePort + i;
+            controllerPorts[i] = EmbeddedKafkaBroker.freePort(host);
         }
         BrokerCluster cluster = new BrokerCluster(directory.toAbsolutePath().normalize(), host, ports, controllerPorts, jvmOptions, output);
         try {
@@ -203,15 +202,6 @@ public final class BrokerCluster implements AutoCloseable {
                     process.destroyForcibly();
                 }
             }
-        }
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(host, 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port on " + host + ": " + e.getMessage(), e);
         }
     }
 }

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +41,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,7 +169,7 @@ class OtlpWaitingIntegrationTest {
                         assertThat(e.getTaskId()).as("no agent span came: spend that serves no task").isNull();
                         assertThat(e.getCostMicros()).isEqualTo(1_000);
                     });
-            List<ConsumerRecord<byte[], byte[]>> dead = read(names.deadLetters()).stream()
+            List<ConsumerRecord<byte[], byte[]>> dead = TestTopics.records(bootstrap, names.deadLetters()).stream()
                     .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(hex(trace))).toList();
             assertThat(dead).singleElement().satisfies(r -> {
                 assertThat(new String(r.headers().lastHeader("asr.dlq.reason").value(), StandardCharsets.UTF_8)).isEqualTo("no-agent");
@@ -255,25 +250,9 @@ class OtlpWaitingIntegrationTest {
     /** The latest value per key of a topic (null: a tombstone). */
     private static Map<String, byte[]> latestByKey(String topic) {
         Map<String, byte[]> latest = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : read(topic)) {
+        for (ConsumerRecord<byte[], byte[]> record : TestTopics.records(bootstrap, topic)) {
             latest.put(new String(record.key(), StandardCharsets.UTF_8), record.value());
         }
         return latest;
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> read(String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
     }
 }

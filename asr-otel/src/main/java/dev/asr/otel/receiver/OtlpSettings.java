@@ -74,10 +74,18 @@ public record OtlpSettings(PriceTable prices, SpanMapper.Settings mapping, long 
         int maxSpans = SettingValues.integer(settings, "asr.otel.max-waiting-spans", 100_000);
         long maxBytes = SettingValues.bytes(settings, "asr.otel.max-waiting-bytes", "64MB");
         int maxRemembered = SettingValues.integer(settings, "asr.otel.max-remembered", 200_000);
-        if (wait.isNegative() || wait.isZero() || maxSpans < 0 || maxBytes < 0 || maxRemembered < 0) {
-            throw new IllegalArgumentException("asr.otel.wait must be positive and asr.otel.max-waiting-spans, asr.otel.max-waiting-bytes and"
-                    + " asr.otel.max-remembered at least 0 (0: spans never wait; a span whose agent span is not in its request is refused)");
+        if (wait.isNegative() || wait.isZero()) {
+            throw new IllegalArgumentException("asr.otel.wait=" + settings.get("asr.otel.wait") + " must be positive, e.g. 1h: how long a"
+                    + " span waits for its agent span");
         }
+        Map<String, Long> counts = Map.of("asr.otel.max-waiting-spans", (long) maxSpans, "asr.otel.max-waiting-bytes", maxBytes,
+                "asr.otel.max-remembered", (long) maxRemembered);
+        counts.forEach((key, count) -> {
+            if (count < 0) {
+                throw new IllegalArgumentException(key + "=" + settings.get(key) + " must be at least 0 (0: spans never wait; a span whose"
+                        + " agent span is not in its request is refused)");
+            }
+        });
         String topic = value(settings, "asr.otel.waiting-topic");
         TopicNames.validate("asr.otel.waiting-topic", topic == null ? WAITING_TOPIC : topic);
         return new OtlpSettings(prices, new SpanMapper.Settings(flag(settings, "asr.otel.assume-outcomes", true),
