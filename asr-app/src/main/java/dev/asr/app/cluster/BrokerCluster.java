@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -59,26 +60,33 @@ public final class BrokerCluster implements AutoCloseable {
         if (nodes < 1) {
             throw new IllegalArgumentException("--nodes " + nodes + ": a cluster has at least one node");
         }
-        int[] ports = new int[nodes];
-        int[] controllerPorts = new int[nodes];
-        for (int i = 0; i < nodes; i++) {
-            ports[i] = basePort == 0 ? EmbeddedKafkaBroker.freePort(host) : basePort + i;
-            controllerPorts[i] = EmbeddedKafkaBroker.freePort(host);
-        }
-        BrokerCluster cluster = new BrokerCluster(directory.toAbsolutePath().normalize(), host, ports, controllerPorts, jvmOptions, output);
-        try {
-            // The nodes start together: none serves before a majority of the controllers has elected a leader.
-            List<CompletableFuture<Void>> ready = new ArrayList<>();
-            for (int node = 1; node <= nodes; node++) {
-                ready.add(cluster.launch(node));
+        // Free ports are picked before the nodes bind them: another process may take one in between. Picked ones are tried anew.
+        for (int attempt = 1; ; attempt++) {
+            int[] ports = new int[nodes];
+            int[] controllerPorts = new int[nodes];
+            for (int i = 0; i < nodes; i++) {
+                ports[i] = basePort == 0 ? EmbeddedKafkaBroker.freePort(host) : basePort + i;
+                controllerPorts[i] = EmbeddedKafkaBroker.freePort(host);
             }
-            CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            cluster.close();
-            throw new IllegalStateException("the " + nodes + "-node Kafka cluster did not start within " + START_TIMEOUT.toSeconds() + " s: "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+            BrokerCluster cluster = new BrokerCluster(directory.toAbsolutePath().normalize(), host, ports, controllerPorts, jvmOptions, output);
+            try {
+                // The nodes start together: none serves before a majority of the controllers has elected a leader.
+                List<CompletableFuture<Void>> ready = new ArrayList<>();
+                for (int node = 1; node <= nodes; node++) {
+                    ready.add(cluster.launch(node));
+                }
+                CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                return cluster;
+            } catch (Exception e) {
+                cluster.close();
+                String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+                if (attempt < 3 && why != null && why.contains("is in use")) {
+                    continue;
+                }
+                throw new IllegalStateException("the " + nodes + "-node Kafka cluster did not start within " + START_TIMEOUT.toSeconds()
+                        + " s: " + why, e);
+            }
         }
-        return cluster;
     }
 
     /** {@code host:port} of every node, for {@code bootstrap.servers}. */
@@ -142,10 +150,15 @@ public final class BrokerCluster implements AutoCloseable {
         }
         processes[node - 1] = process;
         CompletableFuture<Void> ready = new CompletableFuture<>();
+        ArrayDeque<String> last = new ArrayDeque<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = lines.readLine()) != null; ) {
                     output.accept("[node " + node + "] " + line);
+                    last.addLast(line);
+                    if (last.size() > 10) {
+                        last.removeFirst();
+                    }
                     if (line.startsWith(READY)) {
                         ready.complete(null);
                     }
@@ -153,7 +166,8 @@ public final class BrokerCluster implements AutoCloseable {
             } catch (IOException ignored) {
                 // The node stopped.
             }
-            ready.completeExceptionally(new IllegalStateException("node " + node + " exited (code " + exitCode(process) + ") before it served"));
+            ready.completeExceptionally(new IllegalStateException("node " + node + " exited (code " + exitCode(process) + ") before it served;"
+                    + " its last lines:\n" + String.join("\n", last)));
         }, "asr-cluster-node-" + node);
         reader.setDaemon(true);
         reader.start();
