@@ -160,10 +160,24 @@ class AgentTopologyTest {
     @Test
     void aSilentTaskTimesOutOnTheWallClockWhenThePartitionIsQuiet() throws Exception {
         fx = new TopologyFixture();
-        spend("agent-b", "t1", INFERENCE, 100_000, 0, 0, at(0, 5));
+        Instant now = fx.wallClock(); // the event arrives as it happens: the agent is live
+        spend("agent-b", "t1", INFERENCE, 100_000, 0, 0, now.plusSeconds(5));
         fx.advanceWallClock(Duration.ofMinutes(30));
         assertThat(fx.counters.timedOut()).isZero();
         fx.advanceWallClock(Duration.ofMinutes(36)); // 1h06m quiet: 2m grace, then deadline + bucket + grace
+        AgentWindowMetrics settled = fx.metrics("agent-b", "5m", now.plus(Duration.ofMinutes(61)));
+        assertThat(settled).isNotNull();
+        assertThat(settled.getTimedOutTasks()).isEqualTo(1);
+        assertThat(settled.getSpendMicros()).isEqualTo(100_000);
+    }
+
+    @Test
+    void aSilentTaskOfAnAgentReadingHistoryTimesOutOnTheWallClockOnlyAfterTheMaxWait() throws Exception {
+        fx = new TopologyFixture();
+        spend("agent-b", "t1", INFERENCE, 100_000, 0, 0, at(0, 5)); // read an hour after it happened: a backlog
+        fx.advanceWallClock(Duration.ofMinutes(66)); // what times a live agent's task out (above)
+        assertThat(fx.counters.timedOut()).as("its next events may not have been read yet").isZero();
+        fx.advanceWallClock(Duration.ofMinutes(8)); // 1h14m quiet: 10m max wait, then deadline + bucket + grace
         AgentWindowMetrics settled = fx.metrics("agent-b", "5m", at(61, 0));
         assertThat(settled).isNotNull();
         assertThat(settled.getTimedOutTasks()).isEqualTo(1);

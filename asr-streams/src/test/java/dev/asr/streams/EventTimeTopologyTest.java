@@ -169,13 +169,31 @@ class EventTimeTopologyTest {
     @Test
     void aSilentAgentsBucketsCloseOnTheWallClockWhileAnotherAgentKeepsReporting() throws Exception {
         fx = new TopologyFixture();
-        fx.spend("quiet", "q1", INFERENCE, 100_000, at(0, 5));
+        Instant now = fx.wallClock(); // events arrive as they happen: both agents are live
+        fx.spend("quiet", "q1", INFERENCE, 100_000, now.plusSeconds(5));
         for (int second = 0; second < 300; second += 10) {
-            fx.spend("busy", null, IDLE, 1, at(0, second));
+            fx.spend("busy", null, IDLE, 1, now.plusSeconds(second));
             fx.advanceWallClock(Duration.ofSeconds(10));
         }
-        assertThat(fx.metrics("quiet", "1m", at(1, 0))).as("5 min of wall time without an event: 2 min of grace, then the"
-                + " clock runs with the wall clock to T0+3m05s, past the bucket's end plus grace").isNotNull();
-        assertThat(fx.metrics("busy", "1m", at(1, 0))).as("busy's own clock is only at T0+4m50s").isNotNull();
+        assertThat(fx.metrics("quiet", "1m", now.plusSeconds(60))).as("5 min of wall time without an event: 2 min of grace, then"
+                + " the clock runs with the wall clock to 3m05s, past the bucket's end plus grace").isNotNull();
+        assertThat(fx.metrics("busy", "1m", now.plusSeconds(60))).as("busy's own clock is only at 4m50s").isNotNull();
+    }
+
+    @Test
+    void anAgentReadingHistoryIsNotMovedOnByTheWallClockWhileItsPartitionReadsTheBacklog() throws Exception {
+        fx = new TopologyFixture();
+        fx.spend("quiet", "q1", INFERENCE, 100_000, at(0, 5)); // read an hour after it happened
+        for (int second = 0; second < 300; second += 10) {
+            fx.spend("busy", null, IDLE, 1, at(0, second)); // the backlog, read at the pace of the wall clock
+            fx.advanceWallClock(Duration.ofSeconds(10));
+        }
+        assertThat(fx.metrics("quiet", "1m", at(1, 0))).as("5 min of wall time without an event of its own is not silence in a"
+                + " backlog: how fast the backlog is read must not decide which of its events are late").isNull();
+        fx.spend("quiet", "q1", INFERENCE, 50_000, at(2, 0)); // its next event in the backlog
+        fx.tick(at(5, 0));
+        AgentWindowMetrics minute2 = fx.metrics("quiet", "5m", at(3, 0));
+        assertThat(minute2.getCashSpendMicros()).isEqualTo(150_000);
+        assertThat(minute2.getLateRecords()).as("on time, as when the backlog is read fast").isZero();
     }
 }

@@ -199,16 +199,24 @@ final class TopologyFixture implements AutoCloseable {
 
     /**
      * Moves every agent's clock to at least {@code at} the way a silent agent's clock moves: by the
-     * wall clock, once the agent has been quiet for the grace period (SPEC §4 v2). The agent furthest
-     * behind lands exactly on {@code at}; the others go as far past it as they were ahead.
+     * wall clock, once the agent has been quiet for the grace period if its events arrive as they
+     * happen, else for {@code asr.fleet.max-wait} (SPEC §4 v2; the events here are read an hour after
+     * they happened, as history). The agent furthest behind lands exactly on {@code at}; the others
+     * go as far past it as they were ahead.
      */
     void tick(Instant at) {
         Instant needed = wall;
         for (Instant[] clock : clocks.values()) {
-            Instant forThisAgent = clock[1].plus(settings.grace()).plus(Duration.between(clock[0], at));
+            boolean live = !clock[1].isAfter(clock[0].plus(settings.grace()));
+            Duration silence = live ? settings.grace() : max(settings.grace(), settings.fleetMaxWait());
+            Instant forThisAgent = clock[1].plus(silence).plus(Duration.between(clock[0], at));
             needed = forThisAgent.isAfter(needed) ? forThisAgent : needed;
         }
         advanceWallClock(Duration.between(wall, needed));
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     void advanceWallClock(Duration by) {

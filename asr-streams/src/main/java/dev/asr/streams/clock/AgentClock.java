@@ -11,7 +11,16 @@ package dev.asr.streams.clock;
  *       {@link #closedUpTo()} is the end of the last closed bucket: the start of the earliest open
  *       one.
  *   <li>An agent that has had no event for longer than {@code grace} of wall time is moved on by
- *       the wall clock, so its buckets still close and its tasks still time out.
+ *       the wall clock, so its buckets still close and its tasks still time out &mdash; when its
+ *       events arrive as they happen (<em>live</em>: the event that last moved its high water was
+ *       read within {@code grace} of its {@code occurred_at}; a late event changes nothing). An
+ *       agent whose events are <em>history</em> (read later than
+ *       that: a backlog after an outage, a replay, a partition that moved to another instance and
+ *       is catching up) is not silent when the wall clock says so: its next events may simply not
+ *       have been read yet (a fetch, a rebalance, a broker failing over), and moving it on would
+ *       make those events late and the figures depend on how fast the backlog was read. Such an
+ *       agent is moved on by its partition's front (below), or by the wall clock only after {@code
+ *       asr.fleet.max-wait} of silence.
  *   <li>No agent's clock lags its partition's most advanced agent by more than {@code
  *       asr.fleet.max-wait} (at least {@code asr.max-clock-skew} plus a bucket): an agent that far
  *       behind has gone silent (after a restart, or while a backlog is read faster than real time,
@@ -24,7 +33,8 @@ package dev.asr.streams.clock;
  * </ul>
  *
  * <p>Pure: wall time is passed in. The wall time of the last event is not stored: after a restart
- * the clock counts the agent's silence from the restart.
+ * the clock counts the agent's silence from the restart, and an agent whose latest event is older
+ * than grace at the restart reads as history until a new event says otherwise.
  */
 public final class AgentClock {
 
@@ -33,6 +43,8 @@ public final class AgentClock {
     private long highWater;
     private long closedUpTo;
     private long wallAtLastEvent;
+    /** Whether the event that last moved the high water was read within grace of its time (as of a restore: the restart's). */
+    private boolean live;
 
     private AgentClock(long bucketMs, long graceMs, long highWater, long closedUpTo, long wallAtLastEvent) {
         if (bucketMs <= 0 || graceMs < 0) {
@@ -43,6 +55,7 @@ public final class AgentClock {
         this.highWater = highWater;
         this.closedUpTo = closedUpTo;
         this.wallAtLastEvent = wallAtLastEvent;
+        this.live = wallAtLastEvent - highWater <= graceMs;
     }
 
     /** The clock of an agent seen for the first time, at its first event: buckets from that event's time minus grace are open. */
@@ -84,6 +97,7 @@ public final class AgentClock {
     public void observe(long eventTime, long wallNow) {
         if (eventTime > highWater) {
             highWater = eventTime;
+            live = wallNow - eventTime <= graceMs;
         }
         wallAtLastEvent = wallNow;
     }
@@ -99,18 +113,36 @@ public final class AgentClock {
         }
     }
 
-    /** The clock now: the high water, moved on by the wall clock once the agent has been silent for longer than grace. */
+    /**
+     * True when the agent's events arrive as they happen: the one that last moved its high water was
+     * read within grace of its time (events stamped ahead of the wall clock included).
+     */
+    public boolean live() {
+        return live;
+    }
+
+    /**
+     * The clock now: the high water, moved on by the wall clock once a live agent has been silent
+     * for longer than grace. An agent reading history is not moved here (see {@link #now(long,
+     * long, long)}).
+     */
     public long now(long wallNow) {
-        return highWater + Math.max(0, wallNow - wallAtLastEvent - graceMs);
+        return live() ? movedOn(wallNow, graceMs) : highWater;
+    }
+
+    private long movedOn(long wallNow, long silenceMs) {
+        return highWater + Math.max(0, wallNow - wallAtLastEvent - silenceMs);
     }
 
     /**
      * The clock now, for a partition whose most advanced agent has closed its buckets up to {@code
      * frontClosedUpTo}: at least far enough on to have closed this agent's buckets up to {@code
-     * maxWaitMs} behind that.
+     * maxWaitMs} behind that. An agent reading history is moved on by the wall clock too, once
+     * silent for {@code maxWaitMs} (at least grace): a backlog whose partition has no live agent
+     * still closes its last buckets and times its tasks out.
      */
     public long now(long wallNow, long frontClosedUpTo, long maxWaitMs) {
-        long own = now(wallNow);
+        long own = live() ? movedOn(wallNow, graceMs) : movedOn(wallNow, Math.max(graceMs, maxWaitMs));
         return frontClosedUpTo == Long.MIN_VALUE ? own : Math.max(own, frontClosedUpTo - maxWaitMs + graceMs);
     }
 

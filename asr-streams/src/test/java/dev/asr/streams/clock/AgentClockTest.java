@@ -10,7 +10,8 @@ class AgentClockTest {
     private static final long S = 1_000;
     private static final long BUCKET = 60 * S;
     private static final long GRACE = 120 * S;
-    private static final long WALL = 1_000_000 * S;
+    /** The wall clock when the agents below start: their first event, at 10m10s, is read as it happens. */
+    private static final long WALL = 610 * S;
 
     private static AgentClock startedAt(long seconds) {
         return AgentClock.start(BUCKET, GRACE, seconds * S, WALL);
@@ -75,9 +76,60 @@ class AgentClockTest {
     @Test
     void anEventEndsTheSilence() {
         AgentClock clock = startedAt(610);
-        clock.observe(600 * S, WALL + 300 * S); // an older event, five minutes of wall time later
-        assertThat(clock.now(WALL + 300 * S)).as("the silence starts again").isEqualTo(610 * S);
-        assertThat(clock.now(WALL + 300 * S + GRACE + S)).isEqualTo(611 * S);
+        clock.observe(600 * S, WALL + 100 * S); // an older event, 100 s of wall time later
+        assertThat(clock.now(WALL + 100 * S)).as("the silence starts again").isEqualTo(610 * S);
+        assertThat(clock.now(WALL + 100 * S + GRACE + S)).isEqualTo(611 * S);
+    }
+
+    @Test
+    void anAgentWhoseLatestEventWasReadExactlyGraceAfterItHappenedIsLiveAndOneMillisecondLaterHistory() {
+        assertThat(AgentClock.start(BUCKET, GRACE, 610 * S, 610 * S + GRACE).live()).isTrue();
+        assertThat(AgentClock.start(BUCKET, GRACE, 610 * S, 610 * S + GRACE + 1).live()).isFalse();
+        assertThat(AgentClock.start(BUCKET, GRACE, 610 * S, 610 * S - 300 * S).live()).as("stamped ahead of the wall clock").isTrue();
+    }
+
+    @Test
+    void anAgentReadingHistoryIsNotMovedOnByTheWallClockAfterGraceButAfterTheMaxWait() {
+        long readAt = WALL + 3_600 * S; // its events are read an hour after they happened: a backlog
+        AgentClock clock = AgentClock.start(BUCKET, GRACE, 610 * S, readAt);
+        long maxWait = 600 * S;
+        assertThat(clock.now(readAt + GRACE + 50 * S)).as("its next events may not have been read yet").isEqualTo(610 * S);
+        assertThat(clock.now(readAt + maxWait, Long.MIN_VALUE, maxWait)).as("silent for exactly the max wait").isEqualTo(610 * S);
+        assertThat(clock.now(readAt + maxWait + 50 * S, Long.MIN_VALUE, maxWait)).isEqualTo(660 * S);
+        assertThat(clock.now(readAt + GRACE + 50 * S, 3_600 * S, maxWait)).as("its partition's front still moves it")
+                .isEqualTo(3_000 * S + GRACE);
+    }
+
+    @Test
+    void aLateEventOfALiveAgentLeavesItLive() {
+        AgentClock clock = startedAt(610);
+        clock.observe(400 * S, WALL + 600 * S); // ten minutes of silence, then an event from before them
+        assertThat(clock.live()).isTrue();
+        assertThat(clock.now(WALL + 600 * S + GRACE + S)).as("its silence counts from that event").isEqualTo(611 * S);
+    }
+
+    @Test
+    void aMaxWaitShorterThanGraceStillWaitsGraceForAnAgentReadingHistory() {
+        long readAt = WALL + 3_600 * S;
+        AgentClock clock = AgentClock.start(BUCKET, GRACE, 610 * S, readAt);
+        assertThat(clock.now(readAt + GRACE, Long.MIN_VALUE, 60 * S)).isEqualTo(610 * S);
+        assertThat(clock.now(readAt + GRACE + S, Long.MIN_VALUE, 60 * S)).isEqualTo(611 * S);
+    }
+
+    @Test
+    void anAgentReadingHistoryIsLiveAgainOnceAnEventArrivesAsItHappens() {
+        long readAt = WALL + 3_600 * S;
+        AgentClock clock = AgentClock.start(BUCKET, GRACE, 610 * S, readAt);
+        clock.observe(readAt - 10 * S, readAt); // caught up: this one happened 10 s ago
+        assertThat(clock.live()).isTrue();
+        assertThat(clock.now(readAt + GRACE + 50 * S)).isEqualTo(readAt + 40 * S);
+    }
+
+    @Test
+    void aRestoredClockWhoseLatestEventCameWithinGraceOfTheRestartIsLive() {
+        AgentClock restored = AgentClock.restore(BUCKET, GRACE, 610 * S, 480 * S, 610 * S + 60 * S);
+        assertThat(restored.live()).isTrue();
+        assertThat(restored.now(670 * S + GRACE + S)).isEqualTo(611 * S);
     }
 
     @Test
