@@ -4,6 +4,7 @@ import dev.asr.app.bench.AllowanceBenchmark;
 import dev.asr.app.bench.ExporterBenchmark;
 import dev.asr.app.bench.GatewayBenchmark;
 import dev.asr.app.bench.OtlpBenchmark;
+import dev.asr.app.bench.ScaleOutBenchmark;
 import dev.asr.app.bench.StreamsBenchmark;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /** Benchmarks, each one command printing its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class, BenchCommand.Otlp.class, BenchCommand.Allowances.class})
+        subcommands = {BenchCommand.Streams.class, BenchCommand.Exporter.class, BenchCommand.Gateway.class, BenchCommand.Otlp.class, BenchCommand.Allowances.class,
+                BenchCommand.Scale.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -171,6 +173,30 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--connections and --agents must be at least 1, --rate positive");
             }
             return new AllowanceBenchmark(warmup, duration, connections, agents, rate, spec.commandLine().getOut()).run() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = "On a three-node cluster: catch-up throughput of one asr streams instance against two (each its own process) on"
+                    + " the same pre-loaded events, then an instance's restart with its state kept and with its state deleted (restore time"
+                    + " per GB of changelog).")
+    static final class Scale implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--events", description = "Simulator steps to pre-load, about one event each (default: ${DEFAULT-VALUE}).")
+        int events = 300_000;
+
+        @Option(names = "--agents", description = "Simulated agents (default: ${DEFAULT-VALUE}).")
+        int agents = 500;
+
+        @Option(names = "--partitions", description = "Partitions per input topic (default: ${DEFAULT-VALUE}).")
+        int partitions = 6;
+
+        @Override
+        public Integer call() throws Exception {
+            return new ScaleOutBenchmark(events, agents, partitions, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 }

@@ -44,6 +44,10 @@ final class BrokerCommand implements Callable<Integer> {
             + " 3 replicas and min.insync.replicas=2 (default: ${DEFAULT-VALUE}: this process alone).")
     int nodes = 1;
 
+    @Option(names = "--host", hidden = true, description = "The address this node binds and advertises (set by --nodes; default:"
+            + " ${DEFAULT-VALUE}).")
+    String host = EmbeddedKafkaSettings.DEFAULT_HOST;
+
     @Option(names = "--node-id", hidden = true, description = "This node's id in a cluster (set by --nodes).")
     Integer nodeId;
 
@@ -75,7 +79,7 @@ final class BrokerCommand implements Callable<Integer> {
             ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(lifetime::stop));
         }
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-                new EmbeddedKafkaSettings(dataDirectory.toAbsolutePath().normalize(), "localhost", port, controllerPort, node))) {
+                new EmbeddedKafkaSettings(dataDirectory.toAbsolutePath().normalize(), host, port, controllerPort, node))) {
             out.println(READY + broker.bootstrapServers());
             out.flush();
             lifetime.await(null);

@@ -81,10 +81,23 @@ final class CrashScenario {
     static final Instant LATE_COMPARED_TO = T0.plusSeconds(120);
 
     private final Path directory;
+    private final int stepsPerSecond;
     private final List<Process> started = new ArrayList<>();
 
     CrashScenario(Path directory) {
+        this(directory, 40);
+    }
+
+    /**
+     * The seeded fleet stepped {@code stepsPerSecond} times a second of event time, about an event a
+     * step (40: every 25 ms, about 48,000 events in all).
+     */
+    CrashScenario(Path directory, int stepsPerSecond) {
+        if (stepsPerSecond < 1 || stepsPerSecond > 1000) {
+            throw new IllegalArgumentException("steps per second must be 1 to 1000 (distinct event times), got " + stepsPerSecond);
+        }
         this.directory = directory;
+        this.stepsPerSecond = stepsPerSecond;
     }
 
     /** Kills every process this scenario started that still runs. */
@@ -156,8 +169,8 @@ final class CrashScenario {
             // Strictly increasing event times: Kafka Streams interleaves the two input topics by timestamp,
             // and ties would let the interleaving (and so spend-after-outcome) differ between runs.
             java.util.Deque<Scripted> scripted = new java.util.ArrayDeque<>(scripted());
-            for (int step = 0; step < 20 * 60 * 40; step++) {
-                Instant now = T0.plusMillis(step * 25L);
+            for (int step = 0; step < 20 * 60 * stepsPerSecond; step++) {
+                Instant now = T0.plusMillis(step * 1000L / stepsPerSecond);
                 while (!scripted.isEmpty() && !scripted.peekFirst().sendAt().isAfter(now)) {
                     scripted.removeFirst().send().accept(sink);
                 }

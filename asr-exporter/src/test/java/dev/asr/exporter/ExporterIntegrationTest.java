@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -159,6 +160,39 @@ class ExporterIntegrationTest {
             assertThat(text).contains("asr_band{agent=\"bot-3\",fleet=\"trading\"} 2.0\n")
                     .contains("asr_spend_dollars_total{agent=\"bot-3\",fleet=\"trading\"} 0.0\n");
         }
+    }
+
+    /**
+     * Two exporters over one topic (as two replicas, each reading every partition with no consumer
+     * group) serve the same series with the same values, so either can be scraped, or each by one
+     * Prometheus of an HA pair: rows from before they started rebuild the same gauges, rows after
+     * count the same in both.
+     */
+    @Test
+    void twoReplicasServeIdenticalSeries() throws Exception {
+        Instant end = Instant.now().minusSeconds(10);
+        send(row("bot-1", "trading", "1h", end, Band.SELF_DIRECTED, 1_000_000, 750_000));
+        send(row(null, "trading", "1h", end, Band.SELF_DIRECTED, 1_000_000, 750_000));
+        try (ExporterService first = exporter(Map.of()); ExporterService second = exporter(Map.of())) {
+            awaitReady(first);
+            awaitReady(second);
+            Instant later = end.plusSeconds(60);
+            send(row("bot-1", "trading", "1h", later, Band.SELF_DIRECTED, 2_000_000, 1_600_000));
+            send(row("bot-2", "support", "1m", later, Band.ASSISTED, 300_000, 90_000));
+            send(row(null, "trading", "1h", later, Band.SELF_DIRECTED, 2_000_000, 1_600_000));
+            send(transition("bot-2", "support", Band.UNRATED, Band.ASSISTED, later));
+            Predicate<String> caughtUp = t -> t.contains("agent=\"bot-2\"") && t.contains("asr_band_transitions_total{");
+            List<String> one = series(awaitScrape(first, caughtUp));
+            List<String> two = series(awaitScrape(second, caughtUp));
+            assertThat(one).as("ASR series of the first replica").contains("asr_band{agent=\"bot-1\",fleet=\"trading\"} 3.0")
+                    .anyMatch(line -> line.startsWith("asr_spend_dollars_total{agent=\"bot-1\",fleet=\"trading\"}"));
+            assertThat(two).as("the second replica's, line by line").isEqualTo(one);
+        }
+    }
+
+    /** The ASR series of a scrape, sorted: every {@code asr_} line but the exporter's own ({@code asr_exporter_*}). */
+    private static List<String> series(String scrape) {
+        return scrape.lines().filter(line -> line.startsWith("asr_") && !line.startsWith("asr_exporter_")).sorted().toList();
     }
 
     private static void awaitReady(ExporterService exporter) throws Exception {

@@ -13,7 +13,10 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -52,7 +55,29 @@ public final class OpsEndpoint implements AutoCloseable {
     }
 
     /** From now on the endpoint reports on this topology. */
-    void attach(StreamsService running, KafkaStreams kafkaStreams, PipelineCounters counters, StateQueries queries) {
+    void attach(StreamsService running, KafkaStreams kafkaStreams, PipelineCounters counters, RestoreProgress restore,
+            LongSupplier rebalances, StateQueries queries) {
+        GaugeWithCallback.builder().name("asr_streams_state")
+                .help("1 for Kafka Streams' current state (RUNNING processes; REBALANCING moves tasks or restores their state)")
+                .labelNames("state")
+                .callback(cb -> {
+                    KafkaStreams.State now = kafkaStreams.state();
+                    for (KafkaStreams.State state : KafkaStreams.State.values()) {
+                        cb.call(state == now ? 1 : 0, state.name());
+                    }
+                })
+                .register(registry);
+        counter("asr_streams_rebalances_total", "Times this instance entered REBALANCING (an instance joined, left or died;"
+                + " partitions were added)", rebalances);
+        GaugeWithCallback.builder().name("asr_streams_restore_remaining_records")
+                .help("Changelog records still to read before the tasks being restored process again (0 when none is)")
+                .callback(cb -> cb.call(restore.remainingRecords()))
+                .register(registry);
+        counter("asr_streams_restored_records_total", "Changelog records read to restore state since start", restore::restoredRecords);
+        GaugeWithCallback.builder().name("asr_streams_input_lag_records")
+                .help("Records on this instance's input partitions (input and repartition topics) not read yet, from its consumer")
+                .callback(cb -> cb.call(inputLag(kafkaStreams)))
+                .register(registry);
         CounterWithCallback.builder().name("asr_dead_letters_total")
                 .help("Input records sent to the dead-letter topic, by reason")
                 .labelNames("reason")
@@ -77,6 +102,20 @@ public final class OpsEndpoint implements AutoCloseable {
         this.streams = kafkaStreams;
         this.service = running;
         this.state = new StateEndpoint(queries);
+    }
+
+    /** The main consumers' {@code records-lag}, summed over their partitions (the restore consumer's not counted). */
+    private static double inputLag(KafkaStreams kafkaStreams) {
+        double lag = 0;
+        for (Map.Entry<MetricName, ? extends Metric> metric : kafkaStreams.metrics().entrySet()) {
+            MetricName name = metric.getKey();
+            if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
+                    && name.tags().containsKey("partition") && !name.tags().getOrDefault("client-id", "").endsWith("restore-consumer")
+                    && metric.getValue().metricValue() instanceof Number value && Double.isFinite(value.doubleValue())) {
+                lag += value.doubleValue();
+            }
+        }
+        return lag;
     }
 
     private void counter(String name, String help, LongSupplier value) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.streams.CloseOptions;
@@ -41,6 +42,8 @@ public final class StreamsService implements AutoCloseable {
     /** Leave the group on close, unless static membership (group.instance.id) keeps the partitions for a restart. */
     private final boolean leaveGroupOnClose;
     private final PipelineCounters counters = new PipelineCounters();
+    private final RestoreProgress restore = new RestoreProgress();
+    private final AtomicLong rebalances = new AtomicLong();
     private final OpsEndpoint ops;
     /** Whether {@link #close} closes {@link #ops}: not when the caller opened it before the topology. */
     private final boolean ownsOps;
@@ -78,15 +81,19 @@ public final class StreamsService implements AutoCloseable {
             log.error("ASR streams stopping on an error it cannot process past: {}", rootCause(error).getMessage(), error);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        streams.setGlobalStateRestoreListener(restore);
         streams.setStateListener((next, previous) -> {
             log.info("Kafka Streams {} -> {}", previous, next);
+            if (next == KafkaStreams.State.REBALANCING) {
+                rebalances.incrementAndGet();
+            }
             if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
                 stopped.countDown();
             }
         });
         if (ops != null) {
             Object server = config.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
-            ops.attach(this, streams, counters, new StateQueries(streams, settings, HostInfo.buildFromEndpoint(server.toString())));
+            ops.attach(this, streams, counters, restore, rebalances::get, new StateQueries(streams, settings, HostInfo.buildFromEndpoint(server.toString())));
         }
     }
 

@@ -145,6 +145,10 @@ class StreamsIntegrationTest {
             assertThat(service.metricsUrl()).isNotNull();
             String scrape = new String(new java.net.URL(service.metricsUrl()).openStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(scrape).contains("asr_dead_letters_total{reason=\"not-wire-format\"} 1.0", "asr_streams_up 1.0");
+            // What an SRE alerts on: state (rebalancing, restoring), rebalances, restoration left, input lag.
+            assertThat(scrape).contains("asr_streams_state{state=\"RUNNING\"} 1.0", "asr_streams_state{state=\"REBALANCING\"} 0.0",
+                    "asr_streams_restore_remaining_records 0.0", "asr_streams_input_lag_records ");
+            assertThat(scrape).containsPattern("(?m)^asr_streams_rebalances_total [1-9]");
         }
     }
 

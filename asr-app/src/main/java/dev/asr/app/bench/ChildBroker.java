@@ -12,12 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * A benchmark's broker: {@code asr broker} in its own process, so its CPU and memory stay out of the
@@ -107,16 +110,26 @@ final class ChildBroker implements AutoCloseable {
 
     /** Bytes on disk of each topic whose name {@code matches}, summed over its partitions. */
     Map<String, Long> topicBytes(Predicate<String> matches) throws Exception {
-        Map<String, Long> bytes = new TreeMap<>();
+        return topicBytes(bootstrapServers, matches);
+    }
+
+    /**
+     * Bytes on disk of each topic {@code matches} accepts, one replica of each partition counted (the
+     * largest: on a replicated cluster, what one copy holds), from every broker's log directories.
+     */
+    static Map<String, Long> topicBytes(String bootstrapServers, Predicate<String> matches) throws Exception {
+        Map<TopicPartition, Long> partitions = new HashMap<>();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id).toList();
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
             admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(dir ->
                     dir.replicaInfos().forEach((partition, replica) -> {
                         if (matches.test(partition.topic())) {
-                            bytes.merge(partition.topic(), replica.size(), Long::sum);
+                            partitions.merge(partition, replica.size(), Math::max);
                         }
                     })));
         }
+        Map<String, Long> bytes = new TreeMap<>();
+        partitions.forEach((partition, size) -> bytes.merge(partition.topic(), size, Long::sum));
         return bytes;
     }
 

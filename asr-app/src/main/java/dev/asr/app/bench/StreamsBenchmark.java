@@ -147,6 +147,15 @@ public final class StreamsBenchmark {
     }
 
     private long preload(String bootstrap, Topics topics, Path schemas, boolean skewedWithResends) {
+        return preload(bootstrap, topics, schemas, agents, steps, skewedWithResends, out);
+    }
+
+    /**
+     * {@code steps} steps of a simulated fleet of {@code agents} over 40 minutes of event time ending
+     * 20 minutes ago, written to {@code topics}; with {@code skewedWithResends}, some agents' clocks
+     * skewed and 5% of the events sent twice. Returns the events written.
+     */
+    static long preload(String bootstrap, Topics topics, Path schemas, int agents, int steps, boolean skewedWithResends, PrintWriter out) {
         Instant start = Instant.now().minus(Duration.ofHours(1));
         long spanMillis = Duration.ofMinutes(40).toMillis();
         long t0 = System.nanoTime();

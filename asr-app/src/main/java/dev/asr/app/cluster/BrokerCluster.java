@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +33,7 @@ public final class BrokerCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private final Path directory;
-    private final String host;
+    private final List<Node> nodes;
     private final int[] ports;
     private final int[] controllerPorts;
     private final String clusterId;
@@ -40,9 +41,26 @@ public final class BrokerCluster implements AutoCloseable {
     private final Consumer<String> output;
     private final Process[] processes;
 
-    private BrokerCluster(Path directory, String host, int[] ports, int[] controllerPorts, List<String> jvmOptions, Consumer<String> output) {
+    /**
+     * Where a node runs: the address it binds and gives clients and the other nodes, and what its
+     * command line starts with (empty: this machine's own network; e.g. {@code ip netns exec NAME}
+     * to run it in a network namespace of its own, which a test can cut off).
+     */
+    public record Node(String host, List<String> launcher) {
+
+        public Node {
+            launcher = List.copyOf(launcher);
+        }
+
+        public static Node local(String host) {
+            return new Node(host, List.of());
+        }
+    }
+
+    private BrokerCluster(Path directory, List<Node> nodes, int[] ports, int[] controllerPorts, List<String> jvmOptions,
+            Consumer<String> output) {
         this.directory = directory;
-        this.host = host;
+        this.nodes = List.copyOf(nodes);
         this.ports = ports;
         this.controllerPorts = controllerPorts;
         this.clusterId = clusterIdFor(directory);
@@ -60,19 +78,29 @@ public final class BrokerCluster implements AutoCloseable {
         if (nodes < 1) {
             throw new IllegalArgumentException("--nodes " + nodes + ": a cluster has at least one node");
         }
+        return start(Collections.nCopies(nodes, Node.local(host)), directory, basePort, jvmOptions, output);
+    }
+
+    /** As above, node {@code i} where {@code nodes.get(i - 1)} says. */
+    public static BrokerCluster start(List<Node> nodes, Path directory, int basePort, List<String> jvmOptions, Consumer<String> output) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("--nodes 0: a cluster has at least one node");
+        }
         // Free ports are picked before the nodes bind them: another process may take one in between. Picked ones are tried anew.
         for (int attempt = 1; ; attempt++) {
-            int[] ports = new int[nodes];
-            int[] controllerPorts = new int[nodes];
-            for (int i = 0; i < nodes; i++) {
-                ports[i] = basePort == 0 ? EmbeddedKafkaBroker.freePort(host) : basePort + i;
-                controllerPorts[i] = EmbeddedKafkaBroker.freePort(host);
+            int[] ports = new int[nodes.size()];
+            int[] controllerPorts = new int[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                // A node in a network namespace of its own has every port free there: one free here will do.
+                String pickOn = nodes.get(i).launcher().isEmpty() ? nodes.get(i).host() : "localhost";
+                ports[i] = basePort == 0 ? EmbeddedKafkaBroker.freePort(pickOn) : basePort + i;
+                controllerPorts[i] = EmbeddedKafkaBroker.freePort(pickOn);
             }
-            BrokerCluster cluster = new BrokerCluster(directory.toAbsolutePath().normalize(), host, ports, controllerPorts, jvmOptions, output);
+            BrokerCluster cluster = new BrokerCluster(directory.toAbsolutePath().normalize(), nodes, ports, controllerPorts, jvmOptions, output);
             try {
                 // The nodes start together: none serves before a majority of the controllers has elected a leader.
                 List<CompletableFuture<Void>> ready = new ArrayList<>();
-                for (int node = 1; node <= nodes; node++) {
+                for (int node = 1; node <= nodes.size(); node++) {
                     ready.add(cluster.launch(node));
                 }
                 CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -83,7 +111,7 @@ public final class BrokerCluster implements AutoCloseable {
                 if (attempt < 3 && why != null && why.contains("is in use")) {
                     continue;
                 }
-                throw new IllegalStateException("the " + nodes + "-node Kafka cluster did not start within " + START_TIMEOUT.toSeconds()
+                throw new IllegalStateException("the " + nodes.size() + "-node Kafka cluster did not start within " + START_TIMEOUT.toSeconds()
                         + " s: " + why, e);
             }
         }
@@ -92,8 +120,8 @@ public final class BrokerCluster implements AutoCloseable {
     /** {@code host:port} of every node, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         List<String> addresses = new ArrayList<>();
-        for (int port : ports) {
-            addresses.add(host + ":" + port);
+        for (int i = 0; i < ports.length; i++) {
+            addresses.add(nodes.get(i).host() + ":" + ports[i]);
         }
         return String.join(",", addresses);
     }
@@ -104,7 +132,7 @@ public final class BrokerCluster implements AutoCloseable {
 
     /** Node {@code node}'s client address. */
     public String address(int node) {
-        return host + ":" + ports[node - 1];
+        return nodes.get(node - 1).host() + ":" + ports[node - 1];
     }
 
     public boolean alive(int node) {
@@ -136,10 +164,12 @@ public final class BrokerCluster implements AutoCloseable {
 
     private CompletableFuture<Void> launch(int node) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java));
+        List<String> command = new ArrayList<>(nodes.get(node - 1).launcher());
+        command.add(java);
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.asr.app.Asr", "broker",
-                "--data-dir", directory.resolve("node-" + node).toString(), "--port", Integer.toString(ports[node - 1]),
+                "--data-dir", directory.resolve("node-" + node).toString(), "--host", nodes.get(node - 1).host(),
+                "--port", Integer.toString(ports[node - 1]),
                 "--node-id", Integer.toString(node), "--controller-port", Integer.toString(controllerPorts[node - 1]),
                 "--quorum", voters(), "--cluster-id", clusterId, "--cluster-size", Integer.toString(ports.length)));
         Process process;
@@ -186,7 +216,7 @@ public final class BrokerCluster implements AutoCloseable {
     private String voters() {
         List<String> voters = new ArrayList<>();
         for (int i = 0; i < controllerPorts.length; i++) {
-            voters.add((i + 1) + "@" + host + ":" + controllerPorts[i]);
+            voters.add((i + 1) + "@" + nodes.get(i).host() + ":" + controllerPorts[i]);
         }
         return voters.stream().collect(Collectors.joining(","));
     }

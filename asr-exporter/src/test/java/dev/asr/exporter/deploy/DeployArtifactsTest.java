@@ -10,10 +10,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
 /** deploy/ checked with the tools that will run it: promtool on the rules, their tests, the config and every dashboard query. */
 class DeployArtifactsTest {
@@ -27,7 +31,7 @@ class DeployArtifactsTest {
     void alertAndRecordingRulesAreValid() throws Exception {
         Promtool.Result result = Promtool.run(PROMETHEUS, "check", "rules", "asr-rules.yml");
         assertThat(result.exitCode()).as(result.output()).isZero();
-        assertThat(result.output()).contains("SUCCESS: 12 rules found");
+        assertThat(result.output()).contains("SUCCESS: 14 rules found");
     }
 
     @Test
@@ -62,13 +66,13 @@ class DeployArtifactsTest {
             }
         }
         assertThat(alerts).contains("AsrFleetBandDrop", "AsrAgentLeftSelfDirected", "AsrBelowTarget", "AsrPipelineStalled", "AsrExporterDown",
-                "AsrAllowanceFastBurn", "AsrAllowanceSlowBurn", "AsrAllowanceExhausted");
+                "AsrAllowanceFastBurn", "AsrAllowanceSlowBurn", "AsrAllowanceExhausted", "AsrTopologyNotProcessing", "AsrTopologyLagging");
     }
 
     @Test
     void thePrometheusConfigIsValidAsShipped() throws Exception {
         // The file in the repository, unchanged: what a user runs promtool on, and what compose mounts.
-        for (String config : List.of("prometheus.yml", "demo.yml")) {
+        for (String config : List.of("prometheus.yml", "demo.yml", "cluster-a.yml", "cluster-b.yml")) {
             Promtool.Result result = Promtool.run(PROMETHEUS, "check", "config", config);
             assertThat(result.exitCode()).as(config + ": " + result.output()).isZero();
             assertThat(result.output()).as(config).contains("SUCCESS: 1 rule files found");
@@ -148,5 +152,75 @@ class DeployArtifactsTest {
         assertThat(compose.at("/services/asr-exporter/healthcheck/test").toString()).contains("/readyz", "9400");
         assertThat(compose.at("/services/asr-ingest/healthcheck/test").toString()).contains("/readyz", "8080");
         assertThat(compose.at("/services/asr-streams/healthcheck/test").toString()).contains("/readyz", "9401");
+    }
+
+    /**
+     * The scaled-out compose file, read with its anchors and merge keys resolved (as compose reads
+     * it): three KRaft nodes of one cluster, each in the quorum, replicated internal topics; two
+     * topology instances of one application with standby replicas and their own static member ids
+     * and state volumes; two exporters, each scraped by its own Prometheus.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theClusterComposeFileRunsThreeBrokersTwoTopologyInstancesAndTwoExporters() throws Exception {
+        Map<String, Object> compose;
+        try (var reader = Files.newBufferedReader(DEPLOY.resolve("compose/cluster.yml"))) {
+            compose = new Yaml().load(reader);
+        }
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Set<String> clusterIds = new HashSet<>();
+        for (int node = 1; node <= 3; node++) {
+            Map<String, Object> env = (Map<String, Object>) services.get("kafka-" + node).get("environment");
+            assertThat(env.get("KAFKA_NODE_ID")).isEqualTo(Integer.toString(node));
+            assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).isEqualTo("PLAINTEXT://kafka-" + node + ":9092");
+            assertThat(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
+            assertThat(env).containsEntry("KAFKA_MIN_INSYNC_REPLICAS", "2").containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3")
+                    .containsEntry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2");
+            clusterIds.add((String) env.get("CLUSTER_ID"));
+            assertThat(services.get("kafka-" + node).get("volumes").toString()).contains("kafka-" + node + "-data");
+        }
+        assertThat(clusterIds).as("one cluster id").hasSize(1);
+        Set<Object> memberIds = new HashSet<>();
+        for (int instance = 1; instance <= 2; instance++) {
+            Map<String, Object> streams = services.get("asr-streams-" + instance);
+            Map<String, Object> env = (Map<String, Object>) streams.get("environment");
+            assertThat(streams.get("command").toString()).contains("streams");
+            assertThat(env.get("ASR_BOOTSTRAP_SERVERS")).isEqualTo("kafka-1:9092,kafka-2:9092,kafka-3:9092");
+            assertThat(env).containsEntry("ASR_KAFKA_NUM_STANDBY_REPLICAS", "1").containsKey("ASR_KAFKA_GROUP_INSTANCE_ID");
+            memberIds.add(env.get("ASR_KAFKA_GROUP_INSTANCE_ID"));
+            assertThat(streams.get("volumes").toString()).contains("streams-" + instance + "-state");
+            assertThat(streams.get("healthcheck").toString()).contains("/readyz", "9401");
+        }
+        assertThat(memberIds).as("a static member id per instance").hasSize(2);
+        for (String exporter : List.of("asr-exporter-1", "asr-exporter-2")) {
+            assertThat(services.get(exporter).get("command").toString()).contains("exporter");
+        }
+        assertThat(services.get("prometheus-a").get("volumes").toString()).contains("cluster-a.yml");
+        assertThat(services.get("prometheus-b").get("volumes").toString()).contains("cluster-b.yml");
+        services.forEach((name, spec) -> assertThat(spec.get("restart")).as("%s restarts", name).isEqualTo("unless-stopped"));
+        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-a.yml"))).contains("asr-exporter-1:9400").doesNotContain("asr-exporter-2");
+        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-b.yml"))).contains("asr-exporter-2:9400").doesNotContain("asr-exporter-1");
+    }
+
+    /** The topology's StatefulSet as issue 12 asks: static membership from the pod's name, standbys, a PodDisruptionBudget. */
+    @Test
+    void theKubernetesTopologyHasStaticMembershipStandbysAndADisruptionBudget() throws Exception {
+        List<JsonNode> documents;
+        try (var parser = YAML.getFactory().createParser(DEPLOY.resolve("kubernetes/asr.yaml").toFile())) {
+            documents = YAML.readValues(parser, JsonNode.class).readAll();
+        }
+        JsonNode config = documents.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
+        assertThat(config.at("/data/ASR_KAFKA_NUM_STANDBY_REPLICAS").asText()).isEqualTo("1");
+        JsonNode streams = documents.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")
+                && d.at("/metadata/name").asText().equals("asr-streams")).findFirst().orElseThrow();
+        assertThat(streams.at("/spec/template/spec/containers/0/env").toString()).contains("ASR_KAFKA_GROUP_INSTANCE_ID", "$(POD_NAME)");
+        assertThat(streams.at("/spec/template/spec/containers/0/startupProbe/httpGet/path").asText()).isEqualTo("/healthz");
+        assertThat(streams.at("/spec/volumeClaimTemplates/0/metadata/name").asText()).isEqualTo("state");
+        JsonNode budget = documents.stream().filter(d -> d.path("kind").asText().equals("PodDisruptionBudget")).findFirst().orElseThrow();
+        assertThat(budget.at("/spec/selector/matchLabels/app").asText()).isEqualTo("asr-streams");
+        assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+        JsonNode exporter = documents.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")
+                && d.at("/metadata/name").asText().equals("asr-exporter")).findFirst().orElseThrow();
+        assertThat(exporter.at("/spec/replicas").asInt()).isEqualTo(2);
     }
 }
