@@ -185,7 +185,8 @@ class ClusterFaultIntegrationTest {
         }
         long faultedStart = System.nanoTime();
         Killer killer;
-        try (FailoverWatch watch = new FailoverWatch(bootstrap, "asr-crash-" + id, variant.protocol().equals("streams"), List.of(inputs.spend(), inputs.outcomes()), PARTITIONS)) {
+        try (FailoverWatch watch = new FailoverWatch(bootstrap, "asr-crash-" + id, variant.protocol().equals("streams"),
+                List.of(inputs.spend(), inputs.outcomes()), PARTITIONS)) {
             killer = new Killer(configs, id, starts, watch, variant.brokerFaults());
             Thread loop = new Thread(killer, "fault-loop");
             loop.setDaemon(true);
@@ -205,7 +206,8 @@ class ClusterFaultIntegrationTest {
             }
             CrashScenario.Rows faulted = CrashScenario.rows(bootstrap, "metrics-" + id, "transitions-" + id, topics);
             System.out.printf("fault suite, %s (%d instances, standby replicas %d, static membership %s, %s rebalance protocol%s): %s,"
-                            + " %d instance kills; fail-over %s; %,d agent rows, %,d fleet rows, %d transitions, %d rows written twice, %d rows that differ%n",
+                            + " %d instance kills; fail-over %s; %,d agent rows, %,d fleet rows, %d transitions, %d rows written twice,"
+                            + " %d rows that differ%n",
                     variant.name(), INSTANCES, variant.standbys(), variant.staticMembership() ? "on" : "off", variant.protocol(),
                     variant.brokerFaults() ? ", broker 3 cut off 30 s, broker 2 killed and restarted" : "", seconds(faultedTook),
                     killer.kills.get(), watch.summary(), faulted.agentRows.size(), faulted.fleetRows.size(), faulted.transitions.size(),

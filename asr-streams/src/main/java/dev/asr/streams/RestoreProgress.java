@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * How far the restoration of state from the changelogs has come: records left to read (a gauge to
  * alert on, and what {@code /readyz} waits for), records read since start, and a log line at most
- * every 10 s while a restoration runs ("restoring state: 1,200,000 of 3,000,000 records").
+ * every 10 s while a restoration runs ("Restoring state from the changelogs: 1,200,000 of 3,000,000
+ * records ...").
  */
 final class RestoreProgress implements StateRestoreListener {
 

@@ -93,7 +93,8 @@ public final class StreamsService implements AutoCloseable {
         });
         if (ops != null) {
             Object server = config.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
-            ops.attach(this, streams, counters, restore, rebalances::get, new StateQueries(streams, settings, HostInfo.buildFromEndpoint(server.toString())));
+            ops.attach(this, streams, counters, restore, rebalances::get,
+                    new StateQueries(streams, settings, HostInfo.buildFromEndpoint(server.toString())));
         }
     }
 

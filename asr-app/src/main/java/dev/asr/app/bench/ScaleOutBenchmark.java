@@ -92,7 +92,8 @@ public final class ScaleOutBenchmark {
             deleteRecursively(alone.state());
             Ready wiped = ready("restart, state deleted", alone);
             double gigabytes = changelogBytes / 1e9;
-            out.printf(Locale.ROOT, "  restore                %.1f MB of changelog (one replica of each partition) read in %.2f s: %.0f s per GB;"
+            out.printf(Locale.ROOT, "  restore                %.1f MB of changelog (one replica of each partition) read in %.2f s:"
+                    + " %.0f s per GB;"
                     + " ready %.1f s later than with its state kept%n", changelogBytes / 1e6, wiped.restoringSeconds(),
                     wiped.restoringSeconds() / gigabytes, wiped.seconds() - kept.seconds());
             out.flush();
@@ -154,7 +155,8 @@ public final class ScaleOutBenchmark {
             double rate = events / ((end - first) / 1e9);
             StringBuilder each = new StringBuilder();
             for (Instance instance : instances) {
-                each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d", metric(instance, "asr_events_processed_total")));
+                each.append(each.length() == 0 ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "%,d", metric(instance, "asr_events_processed_total")));
             }
             out.printf(Locale.ROOT, "  %-22s %,d events in %.1f s = %,.0f ev/s (%.1f s with start-up); processed per instance: %s%n", label,
                     events, (end - first) / 1e9, rate, (end - start) / 1e9, each);
@@ -174,7 +176,8 @@ public final class ScaleOutBenchmark {
         long restoreStart = 0;
         Process process = start(instance);
         try {
-            while (metric(instance, "asr_streams_state{state=\"RUNNING\"}") != 1 || metric(instance, "asr_streams_restore_remaining_records") != 0) {
+            while (metric(instance, "asr_streams_state{state=\"RUNNING\"}") != 1
+                    || metric(instance, "asr_streams_restore_remaining_records") != 0) {
                 check(List.of(instance), List.of(process), start, label);
                 if (restoreStart == 0 && metric(instance, "asr_streams_restored_records_total") > 0) {
                     restoreStart = System.nanoTime();

@@ -198,8 +198,10 @@ class DeployArtifactsTest {
         assertThat(services.get("prometheus-a").get("volumes").toString()).contains("cluster-a.yml");
         assertThat(services.get("prometheus-b").get("volumes").toString()).contains("cluster-b.yml");
         services.forEach((name, spec) -> assertThat(spec.get("restart")).as("%s restarts", name).isEqualTo("unless-stopped"));
-        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-a.yml"))).contains("asr-exporter-1:9400").doesNotContain("asr-exporter-2");
-        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-b.yml"))).contains("asr-exporter-2:9400").doesNotContain("asr-exporter-1");
+        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-a.yml"))).contains("asr-exporter-1:9400")
+                .doesNotContain("asr-exporter-2");
+        assertThat(Files.readString(DEPLOY.resolve("prometheus/cluster-b.yml"))).contains("asr-exporter-2:9400")
+                .doesNotContain("asr-exporter-1");
     }
 
     /** The topology's StatefulSet as issue 12 asks: static membership from the pod's name, standbys, a PodDisruptionBudget. */

@@ -14,13 +14,13 @@ package dev.asr.streams.clock;
  *       the wall clock, so its buckets still close and its tasks still time out &mdash; when its
  *       events arrive as they happen (<em>live</em>: the event that last moved its high water was
  *       read within {@code grace} of its {@code occurred_at}; a late event changes nothing). An
- *       agent whose events are <em>history</em> (read later than
- *       that: a backlog after an outage, a replay, a partition that moved to another instance and
- *       is catching up) is not silent when the wall clock says so: its next events may simply not
- *       have been read yet (a fetch, a rebalance, a broker failing over), and moving it on would
- *       make those events late and the figures depend on how fast the backlog was read. Such an
- *       agent is moved on by its partition's front (below), or by the wall clock only after {@code
- *       asr.fleet.max-wait} of silence.
+ *       agent whose events are <em>history</em> (read later than that: a backlog after an outage,
+ *       a replay, a partition that moved to another instance and is catching up) is not silent
+ *       when the wall clock says so: its next events may simply not have been read yet (a fetch,
+ *       a rebalance, a broker failing over), and moving it on would make those events late and
+ *       the figures depend on how fast the backlog was read. Such an agent is moved on by its
+ *       partition's front (below), or by the wall clock only after {@code asr.fleet.max-wait} of
+ *       silence.
  *   <li>No agent's clock lags its partition's most advanced agent by more than {@code
  *       asr.fleet.max-wait} (at least {@code asr.max-clock-skew} plus a bucket): an agent that far
  *       behind has gone silent (after a restart, or while a backlog is read faster than real time,
