@@ -145,7 +145,15 @@ final class ChildBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (var paths = Files.walk(directory)) {
+        deleteRecursively(directory);
+    }
+
+    /** Deletes {@code path} and everything under it; nothing when it does not exist. */
+    static void deleteRecursively(Path path) throws IOException {
+        if (path == null || !Files.exists(path)) {
+            return;
+        }
+        try (var paths = Files.walk(path)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }

@@ -16,14 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -89,7 +87,7 @@ public final class ScaleOutBenchmark {
             Ready kept = ready("restart, state kept", alone);
             long changelogBytes = ChildBroker.topicBytes(bootstrap, t -> t.startsWith("asr-scale-one-") && t.endsWith("-changelog"))
                     .values().stream().mapToLong(Long::longValue).sum();
-            deleteRecursively(alone.state());
+            ChildBroker.deleteRecursively(alone.state());
             Ready wiped = ready("restart, state deleted", alone);
             double gigabytes = changelogBytes / 1e9;
             out.printf(Locale.ROOT, "  restore                %.1f MB of changelog (one replica of each partition) read in %.2f s:"
@@ -99,7 +97,7 @@ public final class ScaleOutBenchmark {
             out.flush();
             return true;
         } finally {
-            deleteRecursively(directory);
+            ChildBroker.deleteRecursively(directory);
         }
     }
 
@@ -227,17 +225,6 @@ public final class ScaleOutBenchmark {
         for (Process process : processes) {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (path == null || !Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(path)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }
