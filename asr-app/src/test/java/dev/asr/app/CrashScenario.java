@@ -345,11 +345,32 @@ final class CrashScenario {
         throw new AssertionError("asr streams did not process " + atLeast + " events within 90 s");
     }
 
-    /** A counter from the streams process's own /metrics. */
+    /**
+     * Waits until {@code process} is RUNNING and processes at least one task of its own (it took
+     * partitions over); fails after {@code within} or if it exits.
+     */
+    static long awaitActiveTasks(int port, Process process, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            assertThat(process.isAlive()).as("asr streams is running").isTrue();
+            try {
+                long active = counter(port, "asr_streams_tasks{kind=\"active\"}");
+                if (active > 0 && counter(port, "asr_streams_state{state=\"RUNNING\"}") == 1) {
+                    return active;
+                }
+            } catch (IOException notUpYet) {
+                // The endpoint starts with the topology.
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("asr streams took no task over within " + within);
+    }
+
+    /** A counter (or a gauge: a whole number) from the streams process's own /metrics; {@code name} may carry labels. */
     static long counter(int port, String name) throws IOException, InterruptedException {
         String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        Matcher matcher = Pattern.compile("(?m)^" + name + " (\\d+)(\\.0)?$").matcher(body);
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\d+)(\\.0)?$").matcher(body);
         return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 

@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
 
 /**
  * The Streams process's own endpoint: {@code /metrics} (whether it runs, and what it did with the
@@ -65,6 +66,20 @@ public final class OpsEndpoint implements AutoCloseable {
                     for (KafkaStreams.State state : KafkaStreams.State.values()) {
                         cb.call(state == now ? 1 : 0, state.name());
                     }
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("asr_streams_tasks")
+                .help("Tasks this instance owns: active ones process input partitions, standby ones keep a copy of their state")
+                .labelNames("kind")
+                .callback(cb -> {
+                    int active = 0;
+                    int standby = 0;
+                    for (ThreadMetadata thread : kafkaStreams.metadataForLocalThreads()) {
+                        active += thread.activeTasks().size();
+                        standby += thread.standbyTasks().size();
+                    }
+                    cb.call(active, "active");
+                    cb.call(standby, "standby");
                 })
                 .register(registry);
         counter("asr_streams_rebalances_total", "Times this instance entered REBALANCING (an instance joined, left or died;"

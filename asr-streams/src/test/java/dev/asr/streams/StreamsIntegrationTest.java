@@ -149,6 +149,9 @@ class StreamsIntegrationTest {
             assertThat(scrape).contains("asr_streams_state{state=\"RUNNING\"} 1.0", "asr_streams_state{state=\"REBALANCING\"} 0.0",
                     "asr_streams_restore_remaining_records 0.0", "asr_streams_input_lag_records ");
             assertThat(scrape).containsPattern("(?m)^asr_streams_rebalances_total [1-9]");
+            // One instance owns every task: each sub-topology's, one per input partition.
+            assertThat(scrape).containsPattern("(?m)^asr_streams_tasks\\{kind=\"active\"} [1-9]").contains(
+                    "asr_streams_tasks{kind=\"standby\"} 0.0");
         }
     }
 
