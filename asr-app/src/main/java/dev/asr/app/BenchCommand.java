@@ -167,12 +167,16 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rate", paramLabel = "DECISIONS_PER_S", description = "Fixed rate of the latency phase (default: ${DEFAULT-VALUE}).")
         double rate = 2_000;
 
+        @Option(names = "--shared", description = "Decide as one of several deciding gateways would (asr.allowance.advertised-url set:"
+                + " each burst of decisions one Kafka transaction), here the group's only member.")
+        boolean shared;
+
         @Override
         public Integer call() throws Exception {
             if (connections < 1 || agents < 1 || rate <= 0) {
                 throw new IllegalArgumentException("--connections and --agents must be at least 1, --rate positive");
             }
-            return new AllowanceBenchmark(warmup, duration, connections, agents, rate, spec.commandLine().getOut()).run() ? 0 : 1;
+            return new AllowanceBenchmark(warmup, duration, connections, agents, rate, shared, spec.commandLine().getOut()).run() ? 0 : 1;
         }
     }
 

@@ -109,6 +109,13 @@ final class IngestCommand implements Callable<Integer> {
                         gatewaySettings.tokensFile().toAbsolutePath());
                 out.printf("  POST %s/v1/authorize: spending decisions by band (decisions in %s)%n", gateway.url(),
                         allowanceSettings.decisionsTopic());
+                if (allowanceSettings.shared()) {
+                    out.printf("  deciding with the other gateways of group %s: each decides for its share of %s's partitions and forwards"
+                            + " the rest; the others reach this one at %s%n", allowanceSettings.group(), allowanceSettings.decisionsTopic(),
+                            allowanceSettings.advertisedUrl());
+                } else {
+                    out.printf("  this gateway decides for every agent: run one, or set asr.allowance.advertised-url on each of several%n");
+                }
                 if (policyFile != null) {
                     out.printf("  allowance policy from %s, read again within %d s of a change%n",
                             allowanceSettings.policyFile().toAbsolutePath(), POLICY_CHECK.toSeconds());

@@ -92,6 +92,9 @@ final class SettingsLoader {
             "asr.allowance.policy-file",
             "asr.allowance.metrics-max-agents",
             "asr.allowance.max-remembered",
+            "asr.allowance.advertised-url",
+            "asr.allowance.group",
+            "asr.allowance.session-timeout",
             "asr.topic.decisions",
             "asr.topic.allowance-events");
 

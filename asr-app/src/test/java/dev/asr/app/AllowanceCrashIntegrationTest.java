@@ -54,6 +54,10 @@ import org.junit.jupiter.api.Test;
  * its client got (a retry across the restart is answered from the topic, never decided twice); no
  * agent was allowed more than its limit; and the restarted process's spent and held equal what the
  * decisions and spend topics say.
+ *
+ * <p>The same with two deciding processes ({@code asr.allowance.advertised-url}): the clients ask
+ * either; one is SIGKILLed, the other takes its agents over (after the group's session timeout),
+ * the killed one starts again and takes some back. The same checks hold, through either gateway.
  */
 class AllowanceCrashIntegrationTest {
 
@@ -88,6 +92,16 @@ class AllowanceCrashIntegrationTest {
 
     @Test
     void aSigkilledDecidingProcessRestartsWithSpentAndHeldAsTheTopicsSayAndNeverDecidesTwice() throws Exception {
+        crash(1);
+    }
+
+    @Test
+    void ofTwoDecidingProcessesOneIsSigkilledTheOtherTakesItsAgentsOverAndNothingIsDecidedTwiceOrOverAllowed() throws Exception {
+        crash(2);
+    }
+
+    /** {@code deciders} processes; the first SIGKILLed a quarter into the load and started again. */
+    private void crash(int deciders) throws Exception {
         String bootstrap = TestKafka.bootstrapServers();
         TopicNames names = TestTopics.fresh();
         Path schemas = directory.resolve("schemas");
@@ -99,11 +113,19 @@ class AllowanceCrashIntegrationTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             DecisionsTopic.ensure(admin, settings, 3, (short) 1);
         }
-        int port = freePort();
         Path tokens = directory.resolve("tokens");
         Files.writeString(tokens, Tokens.line(TOKEN, "*") + "\n");
-        Path config = directory.resolve("asr.properties");
-        Files.writeString(config, String.join("\n",
+        List<String> bases = new ArrayList<>();
+        List<Path> configs = new ArrayList<>();
+        for (int d = 0; d < deciders; d++) {
+            int port = freePort();
+            bases.add("http://127.0.0.1:" + port);
+            Path config = directory.resolve("asr-" + d + ".properties");
+            configs.add(config);
+            Files.writeString(config, String.join("\n",
+                deciders == 1 ? "" : "asr.allowance.advertised-url=http://127.0.0.1:" + port,
+                "asr.allowance.session-timeout=6s",
+                "asr.allowance.group=deciders-" + names.spend(),
                 "asr.ingest.port=" + port,
                 "asr.ingest.host=127.0.0.1",
                 "asr.ingest.tokens-file=" + tokens,
@@ -119,9 +141,13 @@ class AllowanceCrashIntegrationTest {
                 "asr.allowance.unrated.max-spend=10",
                 "asr.allowance.unrated.review-above=10",
                 ""));
-        String base = "http://127.0.0.1:" + port;
-        start(config, bootstrap, "first");
-        awaitReady(base);
+        }
+        for (int d = 0; d < deciders; d++) {
+            start(configs.get(d), bootstrap, "first-" + d);
+        }
+        for (int d = 0; d < deciders; d++) {
+            awaitReady(bases.get(d), "first-" + d);
+        }
 
         Map<String, Answered> answered = new ConcurrentHashMap<>();
         Map<String, Long> spentById = new ConcurrentHashMap<>();
@@ -130,18 +156,21 @@ class AllowanceCrashIntegrationTest {
         List<Future<?>> running = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             int client = c;
+            // Each client asks its own gateway first and the other when that one does not answer.
+            List<String> asked = new ArrayList<>(bases.subList(client % deciders, deciders));
+            asked.addAll(bases.subList(0, client % deciders));
             running.add(clients.submit(() -> {
                 Random random = new Random(client);
                 for (int n = 0; n < REQUESTS_EACH; n++) {
                     String id = "c" + client + "-" + n;
                     String agent = "crash-" + random.nextInt(AGENTS);
                     long amount = random.nextLong(DOLLAR, 6 * DOLLAR);
-                    JsonNode decision = JSON.readTree(untilAnswered(base + "/v1/authorize", "{\"authorization_id\":\"" + id
+                    JsonNode decision = JSON.readTree(untilAnswered(asked, "/v1/authorize", "{\"authorization_id\":\"" + id
                             + "\",\"fleet\":\"ops\",\"agent_id\":\"" + agent + "\",\"amount_micros\":" + amount + ",\"kind\":\"TRANSACTION\"}"));
                     answered.put(id, new Answered(agent, amount, decision.path("decision").asText(), decision.path("reason").asText()));
                     if (decision.path("decision").asText().equals("ALLOW") && n % 2 == 0) {
                         long cost = amount - 100_000;
-                        untilAnswered(base + "/v1/spend", "{\"event_id\":\"s-" + id + "\",\"fleet\":\"ops\",\"agent_id\":\"" + agent
+                        untilAnswered(asked, "/v1/spend", "{\"event_id\":\"s-" + id + "\",\"fleet\":\"ops\",\"agent_id\":\"" + agent
                                 + "\",\"kind\":\"TRANSACTION\",\"cost_micros\":" + cost + ",\"authorization_id\":\"" + id + "\"}");
                         spentById.put(id, cost);
                     }
@@ -156,7 +185,11 @@ class AllowanceCrashIntegrationTest {
         processes.get(0).destroyForcibly();
         assertThat(processes.get(0).waitFor(10, TimeUnit.SECONDS)).isTrue();
         int atKill = done.get();
-        start(config, bootstrap, "second");
+        if (deciders > 1) {
+            // The other takes the killed one's partitions over once the group's session timeout (6 s) passed, then it is back.
+            Thread.sleep(10_000);
+        }
+        start(configs.get(0), bootstrap, "second");
         for (Future<?> client : running) {
             client.get(180, TimeUnit.SECONDS);
         }
@@ -202,15 +235,20 @@ class AllowanceCrashIntegrationTest {
             assertThat(spendOnTopic.getOrDefault(agent, 0L)).as("%s: the spend topic, each event_id once", agent).isEqualTo(spent);
             long expectedSpent = spent;
             long expectedHeld = held;
-            awaitView(base, agent, view -> view.path("spent_micros").asLong() == expectedSpent
+            awaitView(bases, agent, "spent " + spent + ", held " + held, view -> view.path("spent_micros").asLong() == expectedSpent
                     && view.path("held_micros").asLong() == expectedHeld);
         }
     }
 
-    /** Posts until a 200 or 202 comes back (connection refused while the process restarts, 503 while it restores). */
-    private String untilAnswered(String url, String body) throws Exception {
+    /**
+     * Posts until a 200 or 202 comes back (connection refused while the process restarts, 503 while
+     * it restores or its partitions move), to the first of {@code bases}, the next while it does not answer.
+     */
+    private String untilAnswered(List<String> bases, String path, String body) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int next = 0;
         while (true) {
+            String url = bases.get(next++ % bases.size()) + path;
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                         .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
@@ -219,6 +257,7 @@ class AllowanceCrashIntegrationTest {
                     return response.body();
                 }
                 assertThat(response.statusCode()).as(response.body()).isIn(503, 429);
+                next--; // the same gateway again: it answers, and says when to retry
             } catch (IOException restarting) {
                 // The process is down: ask again, with the same ids.
             }
@@ -228,20 +267,25 @@ class AllowanceCrashIntegrationTest {
     }
 
     /** The agent's cash view, from a request the rules refuse (amount 0: DENY invalid-request, nothing held). */
-    private void awaitView(String base, String agent, java.util.function.Predicate<JsonNode> expected) throws Exception {
+    private void awaitView(List<String> bases, String agent, String wanted, java.util.function.Predicate<JsonNode> expected)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            JsonNode view = JSON.readTree(untilAnswered(base + "/v1/authorize", "{\"fleet\":\"ops\",\"agent_id\":\"" + agent
-                    + "\",\"amount_micros\":0}"));
-            if (expected.test(view)) {
+            List<JsonNode> views = new ArrayList<>();
+            for (String base : bases) {
+                views.add(JSON.readTree(untilAnswered(List.of(base), "/v1/authorize", "{\"fleet\":\"ops\",\"agent_id\":\"" + agent
+                        + "\",\"amount_micros\":0}")));
+            }
+            if (views.stream().allMatch(expected)) {
                 return;
             }
-            assertThat(System.nanoTime()).as("%s's view as the topics say within 60 s; now %s", agent, view).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("%s's view as the topics say (%s) within 60 s, at every gateway; now %s", agent, wanted, views)
+                    .isLessThan(deadline);
             Thread.sleep(200);
         }
     }
 
-    private void awaitReady(String base) throws Exception {
+    private void awaitReady(String base, String name) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true) {
             try {
@@ -252,7 +296,7 @@ class AllowanceCrashIntegrationTest {
             } catch (IOException starting) {
                 // not listening yet
             }
-            assertThat(System.nanoTime()).as("asr ingest ready within 90 s: %s", Files.readString(directory.resolve("first.log")))
+            assertThat(System.nanoTime()).as("asr ingest ready within 90 s: %s", Files.readString(directory.resolve(name + ".log")))
                     .isLessThan(deadline);
             Thread.sleep(200);
         }

@@ -96,6 +96,9 @@ public final class AllowanceCollector implements MultiCollector {
                 .metricSnapshot(gauge("asr_allowance_ready", "1 while the allowances decide, 0 while restoring or failed (see /readyz)",
                         service.ready() ? 1 : 0))
                 .metricSnapshot(gauge("asr_allowance_agents", "Agents the allowance service knows", known))
+                .metricSnapshot(gauge("asr_allowance_decided_partitions", "Partitions of the decisions topic this gateway decides for,"
+                        + " with several deciding gateways (their sum is the topic's partition count once settled); 0 with one",
+                        service.decidedPartitions().size()))
                 .metricSnapshot(gauge("asr_allowance_agents_dropped",
                         "Agents left out of the per-agent allowance series by asr.allowance.metrics-max-agents (the least recently active)",
                         Math.max(0, known - max)))
@@ -122,6 +125,7 @@ public final class AllowanceCollector implements MultiCollector {
     @Override
     public List<String> getPrometheusNames() {
         return List.of(limit, spent, held, remaining, budget, burn, "asr_allowance_exhaustion_seconds", "asr_allowance_exhausted",
-                "asr_allowance_decisions", "asr_allowance_ready", "asr_allowance_agents", "asr_allowance_agents_dropped");
+                "asr_allowance_decisions", "asr_allowance_ready", "asr_allowance_agents", "asr_allowance_decided_partitions",
+                "asr_allowance_agents_dropped");
     }
 }

@@ -77,6 +77,12 @@ import org.slf4j.LoggerFactory;
  * once per period THRESHOLD_CROSSED (50/80/95/100 % of the limit spent or held) and EXHAUSTED, each
  * with a deterministic id. The announcements already made this period are restored from that
  * topic, and any a crash kept from being made are made once restored.
+ *
+ * <p>Several deciding gateways ({@code asr.allowance.advertised-url} set): every instance follows
+ * every topic, decisions and announcements included, so each knows every agent; each decides only
+ * for the agents of the decisions partitions its group gave it ({@link Ownership}, which fences the
+ * previous decider before it takes a partition over) and tells the gateway where the others are
+ * decided ({@link #deciderOf}). Only an agent's decider announces for it.
  */
 public final class AllowanceService implements AutoCloseable {
 
@@ -89,7 +95,10 @@ public final class AllowanceService implements AutoCloseable {
     /** How many spend event ids are remembered to count resends once (about 100 bytes each). */
     static final int SEEN_SPEND = 200_000;
 
-    /** Thrown while the service restores its state: decide nothing yet (503, reason not-ready). */
+    /**
+     * Thrown while the service restores its state, or (several deciding gateways) while no gateway
+     * decides for the agent's partition: decide nothing yet (503, reason not-ready).
+     */
     public static final class NotReadyException extends RuntimeException {
         NotReadyException(String message) {
             super(message);
@@ -104,6 +113,11 @@ public final class AllowanceService implements AutoCloseable {
         CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
         final Map<String, Outcome> decided = new LinkedHashMap<>();
         final SpendRate rate = new SpendRate();
+        /**
+         * Authorizations whose spend was read before their ALLOW (several deciding gateways: the two
+         * topics are read side by side), with when: that ALLOW then holds nothing. Kept a hold time.
+         */
+        final Map<String, Instant> spentBeforeAllowed = new LinkedHashMap<>();
         /** When it last spent or asked (wall clock): the metrics keep the most recently active agents. */
         volatile Instant active = Instant.EPOCH;
 
@@ -120,6 +134,11 @@ public final class AllowanceService implements AutoCloseable {
     /** Decisions go to Kafka in bursts (see {@link GroupCommit}); each caller still waits for its own acknowledgement. */
     private final GroupCommit commits;
     private final KafkaConsumer<byte[], byte[]> follower;
+    private final Map<String, Object> kafka;
+    /** With several deciding gateways: which partitions this one decides for (set once restored); null with one. */
+    private volatile Ownership ownership;
+    /** With several deciding gateways: how far the follower has applied each decisions partition (its position). */
+    private final Map<TopicPartition, Long> followedTo = new ConcurrentHashMap<>();
     private final Map<String, Entry> agents = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Thread thread;
@@ -149,6 +168,7 @@ public final class AllowanceService implements AutoCloseable {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
+        this.kafka = Map.copyOf(kafka);
         this.policy = settings.policy();
         for (int i = 0; i < decisionCounts.length; i++) {
             decisionCounts[i] = new LongAdder();
@@ -240,6 +260,7 @@ public final class AllowanceService implements AutoCloseable {
      */
     public CompletableFuture<Outcome> authorizeAsync(AuthorizationRequest request) {
         requireReady();
+        requireDecider(request.agentId());
         AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(UUID.randomUUID().toString(),
                 request.fleet(), request.agentId(), request.amountMicros(), request.kind(), request.taskId());
         Entry entry = entry(withId.fleet(), withId.agentId());
@@ -333,6 +354,7 @@ public final class AllowanceService implements AutoCloseable {
     /** Releases an ALLOW's hold before it expires; false when there is no such open hold. */
     public boolean release(String fleet, String agentId, String authorizationId) {
         requireReady();
+        requireDecider(agentId);
         Entry entry = entry(fleet, agentId);
         CompletableFuture<Boolean> released = new CompletableFuture<>();
         inTurn(entry, done -> {
@@ -458,6 +480,55 @@ public final class AllowanceService implements AutoCloseable {
         }
     }
 
+    /**
+     * Where requests for {@code agentId} are decided: null when here (always, with one deciding
+     * gateway), else the URL of the gateway that decides for the agent's partition.
+     *
+     * @throws NotReadyException while restoring, or while no gateway decides for the partition
+     *     (being taken over: the group is rebalancing, or the new decider reads what the previous one wrote)
+     */
+    public String deciderOf(String agentId) {
+        requireReady();
+        Ownership owners = ownership;
+        if (owners == null) {
+            return null;
+        }
+        int partition = owners.partition(agentId);
+        if (owners.writer(partition) != null) {
+            return null;
+        }
+        String owner = owners.owner(partition);
+        if (owner == null || owner.equals(owners.url())) {
+            throw new NotReadyException("partition " + partition + " of " + settings.decisionsTopic() + " (agent " + agentId
+                    + ") is being taken over by a deciding gateway: retry shortly");
+        }
+        return owner;
+    }
+
+    /** With several deciding gateways, the partitions this one decides for now; empty with one (it decides for all). */
+    public java.util.Set<Integer> decidedPartitions() {
+        Ownership owners = ownership;
+        return owners == null ? java.util.Set.of() : owners.decided();
+    }
+
+    /** Whether this instance decides for (and so announces for) the agent. */
+    private boolean decides(String agentId) {
+        Ownership owners = ownership;
+        return owners == null ? !settings.shared() : owners.writer(owners.partition(agentId)) != null;
+    }
+
+    private void requireDecider(String agentId) {
+        Ownership owners = ownership;
+        if (owners == null && settings.shared()) {
+            throw new NotReadyException("this gateway has not joined the deciding group yet: retry shortly");
+        }
+        if (owners != null && owners.writer(owners.partition(agentId)) == null) {
+            throw new NotReadyException("this gateway does not decide for agent " + agentId + " (partition "
+                    + owners.partition(agentId) + " of " + settings.decisionsTopic() + "): ask its decider, "
+                    + Optional.ofNullable(owners.owner(owners.partition(agentId))).orElse("being assigned now") + ", or retry");
+        }
+    }
+
     private void requireReady() {
         if (!ready) {
             throw new NotReadyException(notReadyBecause);
@@ -529,7 +600,21 @@ public final class AllowanceService implements AutoCloseable {
 
     private CompletableFuture<Void> writeAsync(AuthorizationDecision record) {
         byte[] value = decisions.encode(settings.decisionsTopic(), record);
-        return commits.writeAsync(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(),
+        Ownership owners = ownership;
+        if (owners == null && !settings.shared()) {
+            return commits.writeAsync(new ProducerRecord<>(settings.decisionsTopic(), null, record.getDecidedAt().toEpochMilli(),
+                    record.getAgentId(), value));
+        }
+        if (owners == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this gateway has not joined the deciding group yet"));
+        }
+        int partition = owners.partition(record.getAgentId());
+        GroupCommit writer = owners.writer(partition);
+        if (writer == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this gateway stopped deciding for partition " + partition
+                    + " (another took it over)"));
+        }
+        return writer.writeAsync(new ProducerRecord<>(settings.decisionsTopic(), partition, record.getDecidedAt().toEpochMilli(),
                 record.getAgentId(), value));
     }
 
@@ -556,19 +641,29 @@ public final class AllowanceService implements AutoCloseable {
 
     private void run() {
         try {
-            restore();
+            List<TopicPartition> decisionPartitions = restore();
             restoring = false;
-            Instant now = clock.instant();
-            for (Entry entry : agents.values()) {
-                synchronized (entry) {
-                    announce(entry, policy.of(entry.state.fleet(), entry.state.band()), now);
-                }
+            announceAll(null);
+            if (settings.shared()) {
+                // Before ready: a request must never find this gateway ready and not yet in the group (it would decide unfenced).
+                publishPositions(decisionPartitions);
+                ownership = new Ownership(kafka, settings.group(), settings.advertisedUrl(), settings.decisionsTopic(),
+                        decisionPartitions.size(), settings.sessionTimeout(), (tp, offset) -> followedTo.getOrDefault(tp, -1L) >= offset,
+                        this::announceAll);
             }
             ready = true;
-            log.info("Allowances restored: {} agents; deciding", agents.size());
+            if (settings.shared()) {
+                log.info("Allowances restored: {} agents; deciding, with the other gateways of group {}, for the partitions of {} the group"
+                        + " gives this one ({})", agents.size(), settings.group(), settings.decisionsTopic(), settings.advertisedUrl());
+            } else {
+                log.info("Allowances restored: {} agents; deciding", agents.size());
+            }
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : follower.poll(Duration.ofMillis(200))) {
                     follow(record);
+                }
+                if (settings.shared()) {
+                    publishPositions(decisionPartitions);
                 }
             }
         } catch (WakeupException closing) {
@@ -584,26 +679,61 @@ public final class AllowanceService implements AutoCloseable {
         }
     }
 
-    private void restore() {
+    /**
+     * Reads every topic to its end, then goes on following from there: spend and band transitions,
+     * and with several deciding gateways the decisions and announcements too. The decisions topic's
+     * partitions.
+     */
+    private List<TopicPartition> restore() {
         String transitions = topics.bandTransitions().name();
         String spend = topics.spend().name();
         List<TopicPartition> decisionPartitions = partitions(settings.decisionsTopic());
         List<TopicPartition> eventPartitions = partitions(settings.eventsTopic());
         List<TopicPartition> transitionPartitions = partitions(transitions);
         List<TopicPartition> spendPartitions = partitions(spend);
-        readToEnd(decisionPartitions, null, this::followDecision);
-        readToEnd(eventPartitions, clock.instant().minus(SPEND_REPLAY), this::followAnnouncement);
-        readToEnd(transitionPartitions, null, this::follow);
-        readToEnd(spendPartitions, clock.instant().minus(SPEND_REPLAY), this::follow);
+        Map<TopicPartition, Long> from = new HashMap<>();
+        from.putAll(readToEnd(decisionPartitions, null, this::followDecision));
+        from.putAll(readToEnd(eventPartitions, clock.instant().minus(SPEND_REPLAY), this::followAnnouncement));
+        from.putAll(readToEnd(transitionPartitions, null, this::follow));
+        from.putAll(readToEnd(spendPartitions, clock.instant().minus(SPEND_REPLAY), this::follow));
         // The producer learns both topics' partitions now: announcements are sent from the decision writer's thread, where a
         // first send would otherwise wait for metadata and hold up every decision behind it.
         producer.partitionsFor(settings.decisionsTopic());
         producer.partitionsFor(settings.eventsTopic());
         List<TopicPartition> followed = new ArrayList<>(transitionPartitions);
         followed.addAll(spendPartitions);
-        Map<TopicPartition, Long> ends = follower.endOffsets(followed);
+        if (settings.shared()) {
+            followed.addAll(decisionPartitions);
+            followed.addAll(eventPartitions);
+        }
+        // Following starts where each read stopped: what was written meanwhile is read, not skipped.
         follower.assign(followed);
-        ends.forEach(follower::seek);
+        followed.forEach(tp -> follower.seek(tp, from.get(tp)));
+        return decisionPartitions;
+    }
+
+    /** With several deciding gateways: publishes how far each decisions partition is applied, for {@link Ownership}. */
+    private void publishPositions(List<TopicPartition> decisionPartitions) {
+        for (TopicPartition tp : decisionPartitions) {
+            followedTo.put(tp, follower.position(tp));
+        }
+    }
+
+    /**
+     * Makes the announcements not made yet (after a restore, or a takeover of decisions partition
+     * {@code partition}; null: every agent this instance decides for).
+     */
+    private void announceAll(Integer partition) {
+        Instant now = clock.instant();
+        Ownership owners = ownership;
+        for (Entry entry : agents.values()) {
+            if (partition != null && owners != null && owners.partition(entry.state.agentId()) != partition) {
+                continue;
+            }
+            synchronized (entry) {
+                announce(entry, policy.of(entry.state.fleet(), entry.state.band()), now);
+            }
+        }
     }
 
     /** The topic's partitions, waiting (not ready, saying why) for as long as it does not exist or Kafka does not answer. */
@@ -628,8 +758,9 @@ public final class AllowanceService implements AutoCloseable {
         throw new WakeupException();
     }
 
-    /** Reads {@code partitions} from {@code since} (null: the start) to their ends as of now. */
-    private void readToEnd(List<TopicPartition> partitions, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> apply) {
+    /** Reads {@code partitions} from {@code since} (null: the start) to their ends as of now; those ends. */
+    private Map<TopicPartition, Long> readToEnd(List<TopicPartition> partitions, Instant since,
+            Consumer<ConsumerRecord<byte[], byte[]>> apply) {
         follower.assign(partitions);
         Map<TopicPartition, Long> ends = follower.endOffsets(partitions);
         if (since == null) {
@@ -650,6 +781,7 @@ public final class AllowanceService implements AutoCloseable {
                 }
             }
         }
+        return ends;
     }
 
     private void followDecision(ConsumerRecord<byte[], byte[]> record) {
@@ -663,10 +795,17 @@ public final class AllowanceService implements AutoCloseable {
         }
         Entry entry = entry(decision.getFleet(), decision.getAgentId());
         synchronized (entry) {
+            if (decision.getVerdict() != Verdict.RELEASE && entry.decided.containsKey(decision.getAuthorizationId())) {
+                // Applied already: this instance's own decision, applied when Kafka acknowledged it (several deciding gateways).
+                // An id is decided once while it is remembered; a retry gets the remembered decision, and writes nothing.
+                return;
+            }
             BandAllowance allowance = policy.of(decision.getFleet(), entry.state.band());
             switch (decision.getVerdict()) {
-                case ALLOW -> entry.state = entry.state.at(decision.getDecidedAt(), allowance).withHold(new Hold(
-                        decision.getAuthorizationId(), decision.getAmountMicros(), decision.getHoldExpiresAt()));
+                case ALLOW -> entry.state = entry.spentBeforeAllowed.remove(decision.getAuthorizationId()) != null
+                        ? entry.state.at(decision.getDecidedAt(), allowance)
+                        : entry.state.at(decision.getDecidedAt(), allowance).withHold(new Hold(decision.getAuthorizationId(),
+                                decision.getAmountMicros(), decision.getHoldExpiresAt()));
                 case RELEASE -> entry.state = entry.state.withoutHold(decision.getAuthorizationId());
                 default -> { }
             }
@@ -699,6 +838,14 @@ public final class AllowanceService implements AutoCloseable {
 
     /** A spend or band transition record: applied to its agent. */
     private void follow(ConsumerRecord<byte[], byte[]> record) {
+        if (record.topic().equals(settings.decisionsTopic())) {
+            followDecision(record);
+            return;
+        }
+        if (record.topic().equals(settings.eventsTopic())) {
+            followAnnouncement(record);
+            return;
+        }
         try {
             if (record.topic().equals(topics.spend().name())) {
                 SpendEvent spend = topics.spend().valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -708,7 +855,12 @@ public final class AllowanceService implements AutoCloseable {
                 Entry entry = entry(spend.getFleet(), spend.getAgentId());
                 synchronized (entry) {
                     BandAllowance allowance = policy.of(spend.getFleet(), entry.state.band());
-                    entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), spend.getAuthorizationId(), allowance);
+                    String authorization = spend.getAuthorizationId();
+                    if (authorization != null && settings.shared() && entry.state.holds().get(authorization) == null
+                            && !entry.decided.containsKey(authorization)) {
+                        spentBeforeAllowed(entry, authorization, clock.instant());
+                    }
+                    entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), authorization, allowance);
                     Instant now = clock.instant();
                     entry.rate.add(spend.getCostMicros(), spend.getOccurredAt(), now);
                     entry.active = spend.getOccurredAt().isAfter(now) ? now : spend.getOccurredAt();
@@ -721,7 +873,7 @@ public final class AllowanceService implements AutoCloseable {
                     Band before = entry.state.band();
                     entry.state = entry.state.withBand(transition.getToBand());
                     BandAllowance allowance = policy.of(transition.getFleet(), entry.state.band());
-                    if (before != entry.state.band() && !restoring) {
+                    if (before != entry.state.band() && !restoring && decides(transition.getAgentId())) {
                         CashView view = entry.state.view(allowance);
                         emit(event("tier:" + transition.getFleet() + "/" + transition.getTransitionId(), entry.state, AllowanceEventType.TIER_CHANGED,
                                 before, null, view, clock.instant()));
@@ -735,9 +887,22 @@ public final class AllowanceService implements AutoCloseable {
         }
     }
 
+    /**
+     * Notes (under the entry's lock) that {@code authorizationId}'s spend came before its ALLOW was
+     * read; forgets such notes older than a hold time (the hold would have expired by now).
+     */
+    private void spentBeforeAllowed(Entry entry, String authorizationId, Instant now) {
+        Instant before = now.minus(settings.holdTime());
+        var oldest = entry.spentBeforeAllowed.entrySet().iterator();
+        while (oldest.hasNext() && oldest.next().getValue().isBefore(before)) {
+            oldest.remove();
+        }
+        entry.spentBeforeAllowed.put(authorizationId, now);
+    }
+
     /** Announces the thresholds crossed and the exhaustion not announced yet this period (not while restoring). */
     private void announce(Entry entry, BandAllowance allowance, Instant now) {
-        if (restoring) {
+        if (restoring || !decides(entry.state.agentId())) {
             return;
         }
         AgentAllowance state = entry.state;
@@ -803,6 +968,10 @@ public final class AllowanceService implements AutoCloseable {
 
     @Override
     public void close() {
+        Ownership owners = ownership;
+        if (owners != null) {
+            owners.close();
+        }
         running = false;
         follower.wakeup();
         try {

@@ -8,7 +8,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * Writes records to Kafka in bursts, one burst acknowledged at a time: the records that arrive
@@ -17,6 +23,10 @@ import org.apache.kafka.common.errors.InterruptException;
  * (the broker's and the producer's cost is per request); with one request at a time, a burst is
  * that one record and it costs one round trip, as a plain send would. Each caller gets a future of
  * its own record's acknowledgement.
+ *
+ * <p>With a transactional producer (several deciding instances, {@link Ownership}) each burst is
+ * one transaction: acknowledged means committed. A producer fenced by another instance that took
+ * the partition over fails its burst and every later one: nothing it writes is decided.
  */
 final class GroupCommit implements AutoCloseable {
 
@@ -32,12 +42,21 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private final KafkaProducer<String, byte[]> producer;
+    private final boolean transactional;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Why a transactional writer stopped for good (fenced: another instance decides now), or null. */
+    private volatile RuntimeException fatal;
 
     GroupCommit(KafkaProducer<String, byte[]> producer, String name) {
+        this(producer, name, false);
+    }
+
+    /** {@code transactional}: the producer's transactions are initialized; each burst is one. */
+    GroupCommit(KafkaProducer<String, byte[]> producer, String name, boolean transactional) {
         this.producer = producer;
+        this.transactional = transactional;
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -50,6 +69,9 @@ final class GroupCommit implements AutoCloseable {
      * it, would wait out {@code max.block.ms}).
      */
     CompletableFuture<Void> writeAsync(ProducerRecord<String, byte[]> record) {
+        if (fatal != null) {
+            return CompletableFuture.failedFuture(fatal);
+        }
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
@@ -68,14 +90,20 @@ final class GroupCommit implements AutoCloseable {
                 }
                 burst.add(first);
                 queue.drainTo(burst);
-                for (Pending pending : burst) {
-                    try {
-                        producer.send(pending.record, (metadata, error) -> pending.failure = error);
-                    } catch (RuntimeException e) {
-                        pending.failure = e;
+                if (fatal != null) {
+                    burst.forEach(pending -> pending.failure = fatal);
+                } else if (transactional) {
+                    inTransaction(burst);
+                } else {
+                    for (Pending pending : burst) {
+                        try {
+                            producer.send(pending.record, (metadata, error) -> pending.failure = error);
+                        } catch (RuntimeException e) {
+                            pending.failure = e;
+                        }
                     }
+                    producer.flush();
                 }
-                producer.flush();
                 for (Pending pending : burst) {
                     if (pending.failure == null) {
                         pending.acknowledged.complete(null);
@@ -95,6 +123,39 @@ final class GroupCommit implements AutoCloseable {
         for (Pending left = queue.poll(); left != null; left = queue.poll()) {
             left.acknowledged.completeExceptionally(new IllegalStateException("the service is closing"));
         }
+    }
+
+    /**
+     * Sends the burst as one transaction and commits it; on failure nothing of it is written: an
+     * abortable error aborts the transaction, a fatal one (fenced, above all) stops this writer.
+     */
+    private void inTransaction(List<Pending> burst) {
+        try {
+            producer.beginTransaction();
+            for (Pending pending : burst) {
+                producer.send(pending.record);
+            }
+            producer.commitTransaction();
+        } catch (InterruptException e) {
+            throw e;
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException | AuthorizationException
+                | UnsupportedVersionException | IllegalStateException e) {
+            fatal = new IllegalStateException("another instance decides for this partition now (" + e.getMessage() + ")", e);
+            burst.forEach(pending -> pending.failure = fatal);
+        } catch (KafkaException e) {
+            burst.forEach(pending -> pending.failure = e);
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException abortFailed) {
+                fatal = new IllegalStateException("a failed transaction could not be aborted (" + abortFailed.getMessage() + ")",
+                        abortFailed);
+            }
+        }
+    }
+
+    /** Null while this writer can write; why it cannot any more (a transactional one fenced). */
+    RuntimeException fatal() {
+        return fatal;
     }
 
     @Override

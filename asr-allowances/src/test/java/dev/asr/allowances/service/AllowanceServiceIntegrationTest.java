@@ -235,6 +235,39 @@ class AllowanceServiceIntegrationTest {
         }
     }
 
+    /**
+     * With several deciding gateways each follows the others' decisions and the spend side by side,
+     * so an authorization's spend can be read before its ALLOW: the ALLOW then holds nothing (the
+     * spend replaced it already).
+     */
+    @Test
+    void anotherDecidersAllowReadAfterItsSpendHoldsNothing() throws Exception {
+        Map<String, String> given = new HashMap<>(POLICY);
+        given.put("asr.topic.decisions", settings.decisionsTopic());
+        given.put("asr.topic.allowance-events", settings.eventsTopic());
+        given.put("asr.allowance.advertised-url", "http://127.0.0.1:1");
+        given.put("asr.allowance.group", "deciders-" + names.spend());
+        settings = AllowanceSettings.from(given);
+        try (AllowanceService service = start()) {
+            send(spend("other-decided", "s-1", 3 * DOLLAR, "a-1"), spend("other-decided", "s-2", 2 * DOLLAR, "a-2"));
+            Instant now = Instant.now();
+            AvroSerde<AuthorizationDecision> serde = AvroSerde.forValues(AuthorizationDecision.class, registry);
+            try (KafkaProducer<String, byte[]> producer = producer()) {
+                for (String id : List.of("a-1", "a-2", "a-3")) {
+                    AuthorizationDecision allow = AuthorizationDecision.newBuilder().setAuthorizationId(id).setAgentId("other-decided")
+                            .setFleet("f").setVerdict(Verdict.ALLOW).setReason("within-allowance").setBand(Band.UNRATED)
+                            .setAmountMicros(4 * DOLLAR).setLimitMicros(100 * DOLLAR).setSpentMicros(0).setHeldMicros(0)
+                            .setPeriodStart(Period.DAY.start(now)).setPeriodEnd(Period.DAY.start(now).plus(1, ChronoUnit.DAYS))
+                            .setDecidedAt(now).setHoldExpiresAt(now.plus(5, ChronoUnit.MINUTES)).build();
+                    producer.send(new ProducerRecord<>(settings.decisionsTopic(), "other-decided",
+                            serde.encode(settings.decisionsTopic(), allow))).get();
+                }
+            }
+            await(() -> service.view("f", "other-decided").map(v -> v.heldMicros() == 4 * DOLLAR && v.spentMicros() == 5 * DOLLAR)
+                    .orElse(false), "held only a-3, the ALLOW with no spend (4.00); spent 5.00: " + service.view("f", "other-decided"));
+        }
+    }
+
     private List<String> eventIds() {
         return read(settings.eventsTopic(), AllowanceEvent.class).stream().map(AllowanceEvent::getEventId).toList();
     }

@@ -58,18 +58,21 @@ public final class AllowanceBenchmark {
     private final int connections;
     private final int agents;
     private final double rate;
+    private final boolean shared;
     private final PrintWriter out;
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final Map<String, AtomicLong> allowedByAgent = new ConcurrentHashMap<>();
     private java.util.concurrent.ExecutorService loops;
 
-    public AllowanceBenchmark(Duration warmup, Duration duration, int connections, int agents, double rate, PrintWriter out) {
+    public AllowanceBenchmark(Duration warmup, Duration duration, int connections, int agents, double rate, boolean shared,
+            PrintWriter out) {
         this.warmup = warmup;
         this.duration = duration;
         this.connections = connections;
         this.agents = agents;
         this.rate = rate;
+        this.shared = shared;
         this.out = out;
     }
 
@@ -77,7 +80,13 @@ public final class AllowanceBenchmark {
         try (ChildBroker broker = ChildBroker.start("asr-bench-allowances")) {
             String bootstrap = broker.bootstrapServers();
             Topics topics = broker.topics(TopicNames.DEFAULTS, 4);
-            AllowanceSettings settings = AllowanceSettings.from(POLICY);
+            Map<String, String> policy = new java.util.HashMap<>(POLICY);
+            if (shared) {
+                // The group's only member: it decides for every partition, each burst one transaction; nothing is forwarded.
+                policy.put("asr.allowance.advertised-url", "http://127.0.0.1:1");
+                policy.put("asr.allowance.group", "asr-bench-deciders");
+            }
+            AllowanceSettings settings = AllowanceSettings.from(policy);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 DecisionsTopic.ensure(admin, settings, 4, (short) 1);
             }
@@ -87,8 +96,9 @@ public final class AllowanceBenchmark {
                     "asr.ingest.max-requests-per-token", Integer.toString(Math.max(64, connections)), "asr.ingest.max-requests",
                     Integer.toString(Math.max(128, connections))));
             out.printf(Locale.ROOT, "ASR allowance benchmark: %d cores, max heap %d MB; broker in its own process; each decision acks=all"
-                    + " before its answer; %,d agents, amounts 0.01-1.00, every ALLOW held %s%n", Runtime.getRuntime().availableProcessors(),
-                    Runtime.getRuntime().maxMemory() >> 20, agents, settings.holdTime());
+                    + " before its answer%s; %,d agents, amounts 0.01-1.00, every ALLOW held %s%n", Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().maxMemory() >> 20, shared ? " (--shared: each burst of decisions one Kafka transaction)" : "",
+                    agents, settings.holdTime());
             out.flush();
             try (SchemaRegistry registry = RegistrySettings.embedded(broker.directory().resolve("schemas")).open();
                  AllowanceService allowances = AllowanceService.start(settings, Map.of("bootstrap.servers", bootstrap), topics, registry,
@@ -97,6 +107,14 @@ public final class AllowanceBenchmark {
                          Set.of("*")))), allowances)) {
                 if (!allowances.awaitReady(Duration.ofSeconds(60))) {
                     throw new IllegalStateException("the allowances did not restore within 60 s: " + allowances.notReadyBecause());
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (shared && allowances.decidedPartitions().size() < 4) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the deciding group gave this gateway " + allowances.decidedPartitions()
+                                + " of 4 partitions within 60 s");
+                    }
+                    Thread.sleep(50);
                 }
                 URI base = URI.create(gateway.url());
                 // The load's threads live until the CPU split is taken (a thread that ended is not counted).
@@ -293,19 +311,25 @@ public final class AllowanceBenchmark {
         if (thread.startsWith("kafka-producer-network-thread | asr-allowances")) {
             return "producer";
         }
-        return thread.equals("asr-allowances-writer") ? "writer" : "rest";
+        return thread.equals("asr-allowances-writer") || thread.startsWith("asr-allowances-decider-") ? "writer" : "rest";
     }
 
     private static double micros(Map<String, Double> seconds, String part, long decisions) {
         return seconds.getOrDefault(part, 0.0) * 1e6 / Math.max(1, decisions);
     }
 
-    /** A cumulative metric of the allowances' Kafka producer (client id {@code asr-allowances}), from its JMX bean. */
+    /**
+     * A cumulative metric of the allowances' Kafka producers (client id {@code asr-allowances}; with
+     * {@code --shared}, also the {@code asr-allowances-decider-N} of each partition), from their JMX beans.
+     */
     private static double producerTotal(String attribute) {
         try {
-            Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(
-                    new ObjectName("kafka.producer:type=producer-metrics,client-id=asr-allowances"), attribute);
-            return ((Number) value).doubleValue();
+            var server = ManagementFactory.getPlatformMBeanServer();
+            double total = 0;
+            for (ObjectName name : server.queryNames(new ObjectName("kafka.producer:type=producer-metrics,client-id=asr-allowances*"), null)) {
+                total += ((Number) server.getAttribute(name, attribute)).doubleValue();
+            }
+            return total;
         } catch (JMException e) {
             return Double.NaN;
         }

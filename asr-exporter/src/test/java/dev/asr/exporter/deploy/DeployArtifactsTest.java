@@ -204,7 +204,10 @@ class DeployArtifactsTest {
                 .doesNotContain("asr-exporter-1");
     }
 
-    /** The topology's StatefulSet as issue 12 asks: static membership from the pod's name, standbys, a PodDisruptionBudget. */
+    /**
+     * The topology's StatefulSet as issue 12 asks: static membership from the pod's name, standbys,
+     * a PodDisruptionBudget; two deciding gateways.
+     */
     @Test
     void theKubernetesTopologyHasStaticMembershipStandbysAndADisruptionBudget() throws Exception {
         List<JsonNode> documents;
@@ -224,5 +227,11 @@ class DeployArtifactsTest {
         JsonNode exporter = documents.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")
                 && d.at("/metadata/name").asText().equals("asr-exporter")).findFirst().orElseThrow();
         assertThat(exporter.at("/spec/replicas").asInt()).isEqualTo(2);
+        // Several gateways decide together only when each advertises where the others reach it.
+        JsonNode ingest = documents.stream().filter(d -> d.path("kind").asText().equals("Deployment")
+                && d.at("/metadata/name").asText().equals("asr-ingest")).findFirst().orElseThrow();
+        assertThat(ingest.at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(ingest.at("/spec/template/spec/containers/0/env").toString()).contains("ASR_ALLOWANCE_ADVERTISED_URL",
+                "http://$(POD_IP):8080", "status.podIP");
     }
 }

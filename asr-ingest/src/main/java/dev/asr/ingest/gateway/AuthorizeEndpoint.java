@@ -9,8 +9,14 @@ import dev.asr.allowances.ledger.CashView;
 import dev.asr.allowances.service.AllowanceService;
 import dev.asr.event.SpendKind;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -25,11 +31,23 @@ import java.util.concurrent.CompletionException;
  * otherwise); while the allowances restore, 503 with {@code Retry-After} and reason {@code
  * not-ready} (fail closed). A decision is made on the I/O thread and answered, on that thread, when
  * Kafka acknowledged it: no thread waits meanwhile. A release runs on a worker thread.
+ *
+ * <p>With several deciding gateways ({@code asr.allowance.advertised-url}), a request for an agent
+ * another gateway decides for is forwarded there as it came (its token included) and that
+ * gateway's answer returned as it is; every answer names its decider ({@value #DECIDED_BY}). A
+ * forwarded request is never forwarded again: one that reaches a gateway that no longer decides for
+ * the agent (the group is moving partitions) is answered 503 {@code not-ready} with {@code
+ * Retry-After}.
  */
 final class AuthorizeEndpoint {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+    static final String DECIDED_BY = "X-Asr-Decided-By";
+    static final String FORWARDED_BY = "X-Asr-Forwarded-By";
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(40);
+    private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private final AllowanceService allowances;
     private final Duration retryAfter;
@@ -69,6 +87,14 @@ final class AuthorizeEndpoint {
             return;
         }
         try {
+            String decider = allowances.deciderOf(agentId);
+            if (decider != null) {
+                forward(exchange, decider, body, release);
+                return;
+            }
+            if (allowances.settings().shared()) {
+                exchange.getResponseHeaders().put(new HttpString(DECIDED_BY), allowances.settings().advertisedUrl());
+            }
             if (release) {
                 if (authorizationId == null) {
                     IngestGateway.reply(exchange, 400, IngestGateway.error("authorization_id is required to release a hold"));
@@ -101,11 +127,66 @@ final class AuthorizeEndpoint {
                         }
                     }));
         } catch (AllowanceService.NotReadyException e) {
-            exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
-            IngestGateway.reply(exchange, 503, IngestGateway.error(e.getMessage()).put("reason", "not-ready"));
+            notReady(exchange, e.getMessage());
         } catch (IllegalStateException e) {
             notDurable(exchange, e);
         }
+    }
+
+    /**
+     * Sends the request to the gateway that decides for its agent and answers with that gateway's
+     * answer (status, body, {@code Retry-After}, decider): a decision on the I/O thread once it
+     * came, a release ({@code onWorker}) waiting for it on the worker thread. No answer: 503 {@code
+     * not-ready}; the decider may have decided and the answer been lost on the way back, and a retry
+     * with the same {@code authorization_id} gets that decision.
+     */
+    private void forward(HttpServerExchange exchange, String decider, byte[] body, boolean onWorker) {
+        String from = exchange.getRequestHeaders().getFirst(FORWARDED_BY);
+        if (from != null) {
+            notReady(exchange, "forwarded by " + from + " to this gateway, which does not decide for the agent now (the deciding"
+                    + " gateways are moving partitions): retry shortly");
+            return;
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(decider + exchange.getRequestPath())).timeout(FORWARD_TIMEOUT)
+                .header("Content-Type", "application/json").header(FORWARDED_BY, allowances.settings().advertisedUrl())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        if (onWorker) {
+            try {
+                relay(exchange, decider, forwarder.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()), null);
+            } catch (IOException e) {
+                relay(exchange, decider, null, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                relay(exchange, decider, null, e);
+            }
+            return;
+        }
+        forwarder.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) ->
+                exchange.getIoThread().execute(() -> relay(exchange, decider, response, error)));
+    }
+
+    private void relay(HttpServerExchange exchange, String decider, HttpResponse<byte[]> response, Throwable error) {
+        if (error != null) {
+            notReady(exchange, "the gateway deciding for the agent, " + decider + ", did not answer (" + error + "): retry");
+            return;
+        }
+        if (exchange.isResponseStarted()) {
+            return;
+        }
+        exchange.setStatusCode(response.statusCode());
+        response.headers().firstValue("Retry-After").ifPresent(v -> exchange.getResponseHeaders().put(RETRY_AFTER, v));
+        response.headers().firstValue(DECIDED_BY).ifPresent(v -> exchange.getResponseHeaders().put(new HttpString(DECIDED_BY), v));
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.headers().firstValue("Content-Type").orElse("application/json"));
+        exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
+    }
+
+    private void notReady(HttpServerExchange exchange, String why) {
+        exchange.getResponseHeaders().put(RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
+        IngestGateway.reply(exchange, 503, IngestGateway.error(why).put("reason", "not-ready"));
     }
 
     /** The decision (or release) was not written: nothing was decided, retry. */
