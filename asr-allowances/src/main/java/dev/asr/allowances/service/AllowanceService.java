@@ -795,9 +795,11 @@ public final class AllowanceService implements AutoCloseable {
         }
         Entry entry = entry(decision.getFleet(), decision.getAgentId());
         synchronized (entry) {
-            if (decision.getVerdict() != Verdict.RELEASE && entry.decided.containsKey(decision.getAuthorizationId())) {
-                // Applied already: this instance's own decision, applied when Kafka acknowledged it (several deciding gateways).
-                // An id is decided once while it is remembered; a retry gets the remembered decision, and writes nothing.
+            Outcome applied = entry.decided.get(decision.getAuthorizationId());
+            if (decision.getVerdict() != Verdict.RELEASE && applied != null
+                    && applied.decidedAt().toEpochMilli() == decision.getDecidedAt().toEpochMilli()) {
+                // Applied already: this instance's own decision, applied when Kafka acknowledged it (several deciding gateways;
+                // the topic keeps decided_at to the millisecond).
                 return;
             }
             BandAllowance allowance = policy.of(decision.getFleet(), entry.state.band());
