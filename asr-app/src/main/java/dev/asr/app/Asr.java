@@ -1,5 +1,6 @@
 package dev.asr.app;
 
+import dev.asr.schemas.ops.HttpServerDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +27,7 @@ public final class Asr implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        HttpServerDefaults.apply(); // before any endpoint of any command is made
         System.exit(commandLine().execute(args));
     }
 

@@ -2,6 +2,7 @@ package dev.asr.streams;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.asr.schemas.ops.Health;
+import dev.asr.schemas.ops.HttpServerDefaults;
 import dev.asr.schemas.ops.Reachability;
 import dev.asr.schemas.rules.Rejection;
 import dev.asr.streams.processor.PipelineCounters;
@@ -46,6 +47,7 @@ public final class OpsEndpoint implements AutoCloseable {
                 .help("1 while Kafka Streams is running or rebalancing, 0 otherwise")
                 .callback(cb -> cb.call(streams != null && streams.state().isRunningOrRebalancing() ? 1 : 0))
                 .register(registry);
+        HttpServerDefaults.apply();
         try {
             server = HTTPServer.builder().hostname(host).port(port).registry(registry).registerHealthHandler(true)
                     .defaultHandler(this::health).buildAndStart();

@@ -3,6 +3,7 @@ package dev.asr.exporter.prometheus;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.asr.schemas.ops.Health;
+import dev.asr.schemas.ops.HttpServerDefaults;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -121,6 +122,7 @@ public final class MetricsEndpoint implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        HttpServerDefaults.apply();
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
         } catch (IOException e) {
