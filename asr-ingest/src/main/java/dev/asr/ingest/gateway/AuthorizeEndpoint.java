@@ -46,15 +46,17 @@ final class AuthorizeEndpoint {
     static final String DECIDED_BY = "X-Asr-Decided-By";
     static final String FORWARDED_BY = "X-Asr-Forwarded-By";
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(40);
-    private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private final AllowanceService allowances;
     private final Duration retryAfter;
+    /** Forwards to the other deciding gateways; none with one. */
+    private final HttpClient forwarder;
 
     AuthorizeEndpoint(AllowanceService allowances, Duration retryAfter) {
         this.allowances = allowances;
         this.retryAfter = retryAfter;
+        this.forwarder = allowances != null && allowances.settings().shared() ? HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build() : null;
     }
 
     void answer(HttpServerExchange exchange, Tokens.Grant grant, byte[] body, boolean release) {
