@@ -69,7 +69,7 @@ final class Ownership implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> member;
     private final Admin admin;
     private final Map<Integer, Writer> owned = new ConcurrentHashMap<>();
-    /** When each owned partition's writer was found fenced (this thread only). */
+    /** Since when each assigned partition was found not decided here (this thread only). */
     private final Map<Integer, Long> fencedSince = new HashMap<>();
     private volatile Map<Integer, String> owners = Map.of();
     /** Set when a request found the owners out of date (none, or this instance for a partition it does not decide). */
@@ -224,24 +224,26 @@ final class Ownership implements AutoCloseable {
     }
 
     /**
-     * A partition still assigned here whose writer was fenced (another instance initialized its
-     * transactional id: one the group had given it to, or a stale member) is taken over again once
-     * {@link #RETAKE_AFTER} passed: the group's assignment, which the next poll brings, says who
-     * decides; while it does not move the partition, this instance does, after reading what the other wrote.
+     * A partition the group assigns here that this instance does not decide for — its writer was
+     * fenced (another instance initialized its transactional id: one the group had given it to, or
+     * a stale member), or taking it over failed (Kafka unreachable, the catch-up too slow) — is
+     * taken over again once {@link #RETAKE_AFTER} passed. The group's assignment, which each poll
+     * brings, says who decides; while it keeps the partition here, this instance does, after reading
+     * what the other wrote.
      */
     private void retakeFenced() {
-        for (Map.Entry<Integer, Writer> owner : owned.entrySet()) {
-            RuntimeException fatal = owner.getValue().commits().fatal();
+        for (TopicPartition partition : member.assignment()) {
+            Writer writer = owned.get(partition.partition());
+            RuntimeException fatal = writer == null ? new IllegalStateException("not taken over") : writer.commits().fatal();
             if (fatal == null) {
+                fencedSince.remove(partition.partition());
                 continue;
             }
-            Long since = fencedSince.putIfAbsent(owner.getKey(), System.nanoTime());
-            if (since != null && System.nanoTime() - since >= RETAKE_AFTER.toNanos()
-                    && member.assignment().contains(new TopicPartition(topic, owner.getKey()))) {
-                log.warn("The writer of partition {} of {} was fenced ({}); taking the partition over again", owner.getKey(), topic,
+            Long since = fencedSince.putIfAbsent(partition.partition(), System.nanoTime());
+            if (since != null && System.nanoTime() - since >= RETAKE_AFTER.toNanos()) {
+                log.warn("Partition {} of {} is assigned here but not decided ({}); taking it over again", partition.partition(), topic,
                         fatal.getMessage());
-                fencedSince.remove(owner.getKey());
-                TopicPartition partition = new TopicPartition(topic, owner.getKey());
+                fencedSince.remove(partition.partition());
                 giveUp(partition);
                 takeOver(partition);
             }
