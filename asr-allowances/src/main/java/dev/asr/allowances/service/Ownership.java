@@ -99,14 +99,8 @@ final class Ownership implements AutoCloseable {
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 3));
         this.member = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Map<String, Object> adminConfig = new HashMap<>();
-        adminConfig.put("bootstrap.servers", kafka.get("bootstrap.servers"));
-        kafka.forEach((key, value) -> {
-            if (key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                adminConfig.put(key, value);
-            }
-        });
-        this.admin = Admin.create(adminConfig);
+        // The same client settings as every other Kafka client of the process (as the commands' Admin clients take them).
+        this.admin = Admin.create(kafka);
         this.thread = new Thread(this::run, "asr-allowances-ownership");
         thread.setDaemon(true);
         thread.start();

@@ -209,11 +209,7 @@ class AllowanceServiceIntegrationTest {
 
     @Test
     void decisionsRememberedForRetriesAreBoundedTheOldestForgottenFirst() throws Exception {
-        Map<String, String> given = new HashMap<>(POLICY);
-        given.put("asr.topic.decisions", settings.decisionsTopic());
-        given.put("asr.topic.allowance-events", settings.eventsTopic());
-        given.put("asr.allowance.max-remembered", "100");
-        settings = AllowanceSettings.from(given);
+        settings = settingsWith(Map.of("asr.allowance.max-remembered", "100"));
         try (AllowanceService service = start()) {
             Outcome first = null;
             for (int i = 0; i < 300; i++) {
@@ -242,12 +238,8 @@ class AllowanceServiceIntegrationTest {
      */
     @Test
     void anotherDecidersAllowReadAfterItsSpendHoldsNothing() throws Exception {
-        Map<String, String> given = new HashMap<>(POLICY);
-        given.put("asr.topic.decisions", settings.decisionsTopic());
-        given.put("asr.topic.allowance-events", settings.eventsTopic());
-        given.put("asr.allowance.advertised-url", "http://127.0.0.1:1");
-        given.put("asr.allowance.group", "deciders-" + names.spend());
-        settings = AllowanceSettings.from(given);
+        settings = settingsWith(Map.of("asr.allowance.advertised-url", "http://127.0.0.1:1", "asr.allowance.group",
+                "deciders-" + names.spend()));
         try (AllowanceService service = start()) {
             send(spend("other-decided", "s-1", 3 * DOLLAR, "a-1"), spend("other-decided", "s-2", 2 * DOLLAR, "a-2"));
             Instant now = Instant.now();
@@ -266,6 +258,15 @@ class AllowanceServiceIntegrationTest {
             await(() -> service.view("f", "other-decided").map(v -> v.heldMicros() == 4 * DOLLAR && v.spentMicros() == 5 * DOLLAR)
                     .orElse(false), "held only a-3, the ALLOW with no spend (4.00); spent 5.00: " + service.view("f", "other-decided"));
         }
+    }
+
+    /** This test's settings (policy and topics) with {@code extra} over them. */
+    private AllowanceSettings settingsWith(Map<String, String> extra) {
+        Map<String, String> given = new HashMap<>(POLICY);
+        given.put("asr.topic.decisions", settings.decisionsTopic());
+        given.put("asr.topic.allowance-events", settings.eventsTopic());
+        given.putAll(extra);
+        return AllowanceSettings.from(given);
     }
 
     private List<String> eventIds() {
