@@ -38,6 +38,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -320,8 +321,17 @@ final class CrashScenario {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
+    /**
+     * False while the cluster does not answer either: the fault suite cuts a broker off seconds
+     * after the instances start, and a metadata request sent to it times out (CI, stop 20). The
+     * caller asks again at its next turn, within its own deadline.
+     */
     private static boolean topicExists(KafkaConsumer<byte[], byte[]> consumer, String topic) {
-        return consumer.listTopics(Duration.ofSeconds(5)).containsKey(topic);
+        try {
+            return consumer.listTopics(Duration.ofSeconds(5)).containsKey(topic);
+        } catch (TimeoutException brokerUnreachable) {
+            return false;
+        }
     }
 
     static int metricsPort(Path config) throws IOException {
