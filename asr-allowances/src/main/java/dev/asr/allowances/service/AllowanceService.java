@@ -27,7 +27,6 @@ import dev.asr.schemas.serde.BadRecordException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -105,13 +104,10 @@ public final class AllowanceService implements AutoCloseable {
         }
     }
 
-    private record Remembered(Entry entry, String authorizationId, Instant decidedAt) {}
-
     private static final class Entry {
         AgentAllowance state;
         /** Completes when the agent's latest decision is durable and applied: the next one is decided after it. */
         CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
-        final Map<String, Outcome> decided = new LinkedHashMap<>();
         final SpendRate rate = new SpendRate();
         /**
          * Authorizations whose spend was read before their ALLOW (several deciding gateways: the two
@@ -160,8 +156,8 @@ public final class AllowanceService implements AutoCloseable {
             return size() > SEEN_SPEND;
         }
     };
-    /** Decisions remembered for retries, oldest first, across agents: what {@link #forget} drops first. */
-    private final ArrayDeque<Remembered> rememberedOrder = new ArrayDeque<>();
+    /** Decisions remembered for retries, by agent and authorization id, oldest first: what {@link #forget} drops first. */
+    private final RememberedDecisions remembered = new RememberedDecisions();
     private final LongAdder[] decisionCounts = new LongAdder[Decision.values().length * Reason.values().length];
 
     private AllowanceService(AllowanceSettings settings, Map<String, Object> kafka, Topics topics, SchemaRegistry registry, Clock clock) {
@@ -275,7 +271,7 @@ public final class AllowanceService implements AutoCloseable {
         AuthorizationDecision record;
         try {
             synchronized (entry) {
-                Outcome earlier = entry.decided.get(request.authorizationId());
+                Outcome earlier = remembered.get(entry, request.authorizationId());
                 if (earlier != null) {
                     done.complete(null);
                     answer.complete(earlier);
@@ -545,39 +541,20 @@ public final class AllowanceService implements AutoCloseable {
 
     /** Remembers a decision for retries with its authorization_id (under the entry's lock); {@link #forget} bounds them. */
     private void remember(Entry entry, Outcome outcome) {
-        if (entry.decided.putIfAbsent(outcome.authorizationId(), outcome) == null) {
-            synchronized (rememberedOrder) {
-                rememberedOrder.add(new Remembered(entry, outcome.authorizationId(), outcome.decidedAt()));
-            }
-        }
+        remembered.putIfAbsent(entry, outcome);
     }
 
     /**
      * Forgets the oldest remembered decisions: those older than {@link #IDEMPOTENCY_WINDOW}, and
-     * any past {@code asr.allowance.max-remembered}. Called holding no agent's lock.
+     * any past {@code asr.allowance.max-remembered}.
      */
     private void forget(Instant now) {
-        Instant before = now.minus(IDEMPOTENCY_WINDOW);
-        while (true) {
-            Remembered oldest;
-            synchronized (rememberedOrder) {
-                oldest = rememberedOrder.peek();
-                if (oldest == null || (rememberedOrder.size() <= settings.maxRemembered() && !oldest.decidedAt().isBefore(before))) {
-                    return;
-                }
-                rememberedOrder.poll();
-            }
-            synchronized (oldest.entry()) {
-                oldest.entry().decided.remove(oldest.authorizationId());
-            }
-        }
+        remembered.forget(now.minus(IDEMPOTENCY_WINDOW), settings.maxRemembered());
     }
 
     /** How many decisions are remembered for retries now. */
     public int rememberedDecisions() {
-        synchronized (rememberedOrder) {
-            return rememberedOrder.size();
-        }
+        return remembered.size();
     }
 
     private AuthorizationDecision record(AuthorizationRequest request, Outcome outcome, Band band, Verdict verdict,
@@ -795,7 +772,7 @@ public final class AllowanceService implements AutoCloseable {
         }
         Entry entry = entry(decision.getFleet(), decision.getAgentId());
         synchronized (entry) {
-            Outcome applied = entry.decided.get(decision.getAuthorizationId());
+            Outcome applied = remembered.get(entry, decision.getAuthorizationId());
             if (decision.getVerdict() != Verdict.RELEASE && applied != null
                     && applied.decidedAt().toEpochMilli() == decision.getDecidedAt().toEpochMilli()) {
                 // Applied already: this instance's own decision, applied when Kafka acknowledged it (several deciding gateways;
@@ -859,7 +836,7 @@ public final class AllowanceService implements AutoCloseable {
                     BandAllowance allowance = policy.of(spend.getFleet(), entry.state.band());
                     String authorization = spend.getAuthorizationId();
                     if (authorization != null && settings.shared() && entry.state.holds().get(authorization) == null
-                            && !entry.decided.containsKey(authorization)) {
+                            && remembered.get(entry, authorization) == null) {
                         spentBeforeAllowed(entry, authorization, clock.instant());
                     }
                     entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), authorization, allowance);

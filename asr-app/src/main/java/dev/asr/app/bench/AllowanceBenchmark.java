@@ -154,7 +154,10 @@ public final class AllowanceBenchmark {
                         perSecond / refused, 100 * brokerIdle);
                 out.flush();
                 loops.shutdown();
-                double p99 = fixedRate(base);
+                double p99 = fixedRate(base, this::body, 200, String.format(Locale.ROOT, "latency at %,.0f/s", rate));
+                // The same schedule through the path that refuses before deciding: what HTTP, the load generator and this
+                // process's pauses add to a request alone, measured in the same run (the decision's share is the difference).
+                fixedRate(base, () -> "{}", 400, "  same, refused");
                 long onTopic = Load.recordsIn(bootstrap, settings.decisionsTopic());
                 long overLimit = allowedByAgent.values().stream().filter(sum -> sum.get() > LIMIT_MICROS).count();
                 out.printf(Locale.ROOT, "  check                  %,d decisions answered, %,d records in %s%s; %,d agents, none allowed more than"
@@ -228,9 +231,11 @@ public final class AllowanceBenchmark {
 
     /**
      * Requests due on a fixed schedule, taken in turn by {@link #connections} connections, each timed
-     * from when it was due (a request waiting for a free connection counts that wait); returns p99 in ms.
+     * from when it was due (a request waiting for a free connection counts that wait), each {@code body}
+     * expected to be answered {@code status} (200: a decision, counted); prints the percentiles under
+     * {@code label} and returns p99 in ms.
      */
-    private double fixedRate(URI gateway) throws Exception {
+    private double fixedRate(URI gateway, java.util.function.Supplier<String> body, int status, String label) throws Exception {
         long intervalNanos = (long) (1e9 / rate);
         int total = (int) Math.max(10, rate * duration.toSeconds());
         int warmup = (int) Math.min(total / 5, rate * 3);
@@ -249,11 +254,11 @@ public final class AllowanceBenchmark {
                         if (wait > 0) {
                             java.util.concurrent.locks.LockSupport.parkNanos(wait);
                         }
-                        Load.Connection.Answer answer = connection.post(body());
+                        Load.Connection.Answer answer = connection.post(body.get());
                         nanos[i] = System.nanoTime() - due;
-                        if (answer.status() != 200) {
+                        if (answer.status() != status) {
                             failedWith.computeIfAbsent(Integer.toString(answer.status()), k -> new AtomicLong()).incrementAndGet();
-                        } else {
+                        } else if (status == 200) {
                             record(answer.body());
                         }
                     }
@@ -267,8 +272,8 @@ public final class AllowanceBenchmark {
         long[] measured = Arrays.copyOfRange(nanos, warmup, total);
         Arrays.sort(measured);
         double p99 = Load.percentile(measured, 0.99);
-        out.printf(Locale.ROOT, "  latency at %,.0f/s      p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests after %d"
-                        + " warm-up, %d connections%s)%n", rate, Load.percentile(measured, 0.50), Load.percentile(measured, 0.90), p99,
+        out.printf(Locale.ROOT, "  %-22s p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests after %d"
+                        + " warm-up, %d connections%s)%n", label, Load.percentile(measured, 0.50), Load.percentile(measured, 0.90), p99,
                 Load.percentile(measured, 0.999), measured[measured.length - 1] / 1e6, measured.length, warmup, connections,
                 failedWith.isEmpty() ? "" : ", failed: " + failedWith);
         out.flush();
