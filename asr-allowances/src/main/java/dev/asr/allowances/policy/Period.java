@@ -59,7 +59,8 @@ public enum Period {
             case WEEK -> first.plusWeeks(1);
             case MONTH -> first.plusMonths(1);
         };
-        return new Span(Instant.ofEpochSecond(first.toEpochDay() * SECONDS_PER_DAY), Instant.ofEpochSecond(next.toEpochDay() * SECONDS_PER_DAY));
+        return new Span(Instant.ofEpochSecond(first.toEpochDay() * SECONDS_PER_DAY),
+                Instant.ofEpochSecond(next.toEpochDay() * SECONDS_PER_DAY));
     }
 
     /** {@code day}, {@code week} or {@code month}, as the settings write it. */

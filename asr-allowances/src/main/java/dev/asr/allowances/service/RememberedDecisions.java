@@ -13,8 +13,8 @@ import java.util.Arrays;
  * decision's answer waits for the young collections it runs into. A map per agent (as this
  * was) writes each new decision into an old table and an old list entry at random places, and
  * G1 scans every such dirty card of the old generation at each young collection: at 2,000
- * decisions/s that scan was most of a 15-40 ms pause, and the pauses were the p99 of the
- * benchmark. Here the decisions go into one ring in arrival order (written one slot after
+ * decisions/s that scan was a third to a half of each 15-40 ms pause, and the pauses were the
+ * benchmark's p99. Here the decisions go into one ring in arrival order (written one slot after
  * another: few cards) and the index is primitive arrays (no references: no cards at all).
  *
  * <p>Thread-safe: every method holds this object's lock, briefly.
