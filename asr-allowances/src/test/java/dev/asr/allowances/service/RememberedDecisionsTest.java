@@ -17,6 +17,15 @@ class RememberedDecisionsTest {
         return new Outcome(id, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, null, T0.plusSeconds(secondsAfterT0), null);
     }
 
+    /** auth-0 decided at T0, auth-1 a second later, ... auth-9. */
+    private static RememberedDecisions tenDecisionsASecondApart(Object agent) {
+        RememberedDecisions remembered = new RememberedDecisions();
+        for (int i = 0; i < 10; i++) {
+            remembered.putIfAbsent(agent, outcome("auth-" + i, i));
+        }
+        return remembered;
+    }
+
     @Test
     void aDecisionIsFoundByItsAgentAndAuthorizationIdOnly() {
         RememberedDecisions remembered = new RememberedDecisions();
@@ -47,11 +56,8 @@ class RememberedDecisionsTest {
 
     @Test
     void decisionsOlderThanTheWindowAreForgottenOldestFirstAndTheRestKept() {
-        RememberedDecisions remembered = new RememberedDecisions();
         Object agent = new Object();
-        for (int i = 0; i < 10; i++) {
-            remembered.putIfAbsent(agent, outcome("auth-" + i, i));
-        }
+        RememberedDecisions remembered = tenDecisionsASecondApart(agent);
 
         // Decided before T0+4s: auth-0..auth-3; auth-4, decided exactly at the bound, stays.
         remembered.forget(T0.plusSeconds(4), 1_000);
@@ -67,11 +73,8 @@ class RememberedDecisionsTest {
 
     @Test
     void pastTheCapTheOldestAreForgottenUntilExactlyTheCapRemains() {
-        RememberedDecisions remembered = new RememberedDecisions();
         Object agent = new Object();
-        for (int i = 0; i < 10; i++) {
-            remembered.putIfAbsent(agent, outcome("auth-" + i, i));
-        }
+        RememberedDecisions remembered = tenDecisionsASecondApart(agent);
 
         remembered.forget(T0, 3);
 

@@ -7,8 +7,8 @@ package dev.asr.schemas.ops;
  * <p>{@code sun.net.httpserver.nodelay=true}: the JDK's server leaves Nagle's algorithm on by
  * default, so the last small segment of a response waits for the client's acknowledgement of the
  * one before, which Linux delays up to 40 ms. A scrape of 1,000 agents (64 KB gzipped) then took
- * 47 ms at the median instead of 3.5 ({@code ./asr bench exporter --agents 1000}). A value the
- * user set is kept.
+ * 47.7 ms at the median instead of 4.9 ({@code ./asr bench exporter --agents 1000}, median of three
+ * runs, each beside a run with Nagle on). A value the user set is kept.
  */
 public final class HttpServerDefaults {
 
