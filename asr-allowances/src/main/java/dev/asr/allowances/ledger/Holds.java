@@ -12,32 +12,35 @@ import java.util.Map;
  * removing a hold copies one path (O(log n)), the total held is O(1), and releasing the expired
  * holds visits only the subtrees that hold one. So an agent with thousands of open holds costs a
  * decision what one with three does, and every older value stays valid (the decision rules are
- * pure functions of it).
+ * pure functions of it). Ids made in order (the gateway's own, {@code decision/AuthorizationIds})
+ * land on the tree's right edge, whose copies the next insertion replaces while they are young.
  */
 public final class Holds {
 
     public static final Holds NONE = new Holds(null);
 
-    private record Node(Hold hold, int priority, Node left, Node right, long total, Instant earliest, int size) {
+    /** A hold's fields are the node's own (not a {@code Hold} beside it: one object less per open hold to copy and keep). */
+    private record Node(String key, long amountMicros, Instant expiresAt, int priority, Node left, Node right, long total, Instant earliest,
+            int size) {
 
-        static Node of(Hold hold, int priority, Node left, Node right) {
-            long total = hold.amountMicros() + Holds.total(left) + Holds.total(right);
-            Instant earliest = hold.expiresAt();
+        static Node of(String key, long amountMicros, Instant expiresAt, int priority, Node left, Node right) {
+            long total = amountMicros + Holds.total(left) + Holds.total(right);
+            Instant earliest = expiresAt;
             if (left != null && left.earliest.isBefore(earliest)) {
                 earliest = left.earliest;
             }
             if (right != null && right.earliest.isBefore(earliest)) {
                 earliest = right.earliest;
             }
-            return new Node(hold, priority, left, right, total, earliest, 1 + Holds.size(left) + Holds.size(right));
+            return new Node(key, amountMicros, expiresAt, priority, left, right, total, earliest, 1 + Holds.size(left) + Holds.size(right));
         }
 
         Node with(Node newLeft, Node newRight) {
-            return newLeft == left && newRight == right ? this : of(hold, priority, newLeft, newRight);
+            return newLeft == left && newRight == right ? this : of(key, amountMicros, expiresAt, priority, newLeft, newRight);
         }
 
-        String key() {
-            return hold.authorizationId();
+        Hold hold() {
+            return new Hold(key, amountMicros, expiresAt);
         }
     }
 
@@ -74,7 +77,7 @@ public final class Holds {
         while (node != null) {
             int order = authorizationId.compareTo(node.key());
             if (order == 0) {
-                return node.hold;
+                return node.hold();
             }
             node = order < 0 ? node.left : node.right;
         }
@@ -108,7 +111,7 @@ public final class Holds {
     private static void inOrder(Node node, Map<String, Hold> into) {
         if (node != null) {
             inOrder(node.left, into);
-            into.put(node.key(), node.hold);
+            into.put(node.key(), node.hold());
             inOrder(node.right, into);
         }
     }
@@ -134,11 +137,11 @@ public final class Holds {
     private static Node insert(Node node, Hold hold, int priority) {
         String key = hold.authorizationId();
         if (node == null) {
-            return Node.of(hold, priority, null, null);
+            return Node.of(key, hold.amountMicros(), hold.expiresAt(), priority, null, null);
         }
         if (above(priority, key, node)) {
             Node[] parts = split(node, key);
-            return Node.of(hold, priority, parts[0], parts[1]);
+            return Node.of(key, hold.amountMicros(), hold.expiresAt(), priority, parts[0], parts[1]);
         }
         return key.compareTo(node.key()) < 0 ? node.with(insert(node.left, hold, priority), node.right)
                 : node.with(node.left, insert(node.right, hold, priority));
@@ -188,7 +191,7 @@ public final class Holds {
         }
         Node left = withoutExpired(node.left, now);
         Node right = withoutExpired(node.right, now);
-        return node.hold.expiresAt().isAfter(now) ? node.with(left, right) : merge(left, right);
+        return node.expiresAt.isAfter(now) ? node.with(left, right) : merge(left, right);
     }
 
     @Override

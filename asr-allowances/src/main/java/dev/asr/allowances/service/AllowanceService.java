@@ -1,5 +1,6 @@
 package dev.asr.allowances.service;
 
+import dev.asr.allowances.decision.AuthorizationIds;
 import dev.asr.allowances.decision.AuthorizationRequest;
 import dev.asr.allowances.decision.Decider;
 import dev.asr.allowances.decision.Decision;
@@ -34,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -257,7 +257,7 @@ public final class AllowanceService implements AutoCloseable {
     public CompletableFuture<Outcome> authorizeAsync(AuthorizationRequest request) {
         requireReady();
         requireDecider(request.agentId());
-        AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(UUID.randomUUID().toString(),
+        AuthorizationRequest withId = request.authorizationId() != null ? request : new AuthorizationRequest(AuthorizationIds.next(),
                 request.fleet(), request.agentId(), request.amountMicros(), request.kind(), request.taskId());
         Entry entry = entry(withId.fleet(), withId.agentId());
         CompletableFuture<Outcome> answer = new CompletableFuture<>();

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * @param metricsMaxAgents agents with per-agent allowance series on {@code /metrics}, the most recently active
  *     ({@code asr.allowance.metrics-max-agents}, 10000)
  * @param maxRemembered decisions kept for retries with their authorization_id (within an hour), the most recent
- *     ({@code asr.allowance.max-remembered}, 200000: about 50 MB)
+ *     ({@code asr.allowance.max-remembered}, 200000: about 40 MB, the ids included)
  * @param advertisedUrl how the other deciding gateways reach this one ({@code asr.allowance.advertised-url}, e.g.
  *     {@code http://gateway-1:8080}); set, several gateways decide, each for the agents of the decisions partitions the
  *     group gave it, and forward the others' requests. Unset (the default), this gateway decides for every agent: run one

@@ -1,6 +1,10 @@
 package dev.asr.allowances.service;
 
+import dev.asr.allowances.decision.Decision;
 import dev.asr.allowances.decision.Outcome;
+import dev.asr.allowances.decision.Reason;
+import dev.asr.allowances.ledger.CashView;
+import dev.asr.event.Band;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -15,18 +19,46 @@ import java.util.Arrays;
  * G1 scans every such dirty card of the old generation at each young collection: at 2,000
  * decisions/s that scan was a third to a half of each 15-40 ms pause, and the pauses were the
  * benchmark's p99. Here the decisions go into one ring in arrival order (written one slot after
- * another: few cards) and the index is primitive arrays (no references: no cards at all).
+ * another: few cards) and the index is primitive arrays (no references: no cards at all). Nor is
+ * a remembered decision an object of its own there (a decision, its cash view and its instant
+ * were three, copied by every young collection until they were promoted): it is numbers and
+ * references at its slot of two arrays, and {@link #get} builds the answer again, equal to the
+ * one remembered.
  *
  * <p>Thread-safe: every method holds this object's lock, briefly.
  */
 final class RememberedDecisions {
 
-    private record Remembered(Object owner, Outcome outcome, int hash) {}
-
     private static final long EMPTY = -1;
+    private static final Decision[] DECISIONS = Decision.values();
+    private static final Reason[] REASONS = Reason.values();
+    private static final Band[] BANDS = Band.values();
 
-    /** In arrival order: sequence number {@code s} sits at {@code ring[s & (ring.length - 1)]}, for s in [head, tail). */
-    private Remembered[] ring = new Remembered[1024];
+    /*
+     * The ring, in arrival order: sequence number s sits at slot s & (capacity - 1), for s in
+     * [head, tail). A decision is not kept as an object but spread over two arrays at its slot, so
+     * remembering one allocates nothing the collector must copy but what the decision already had
+     * (its authorization id, its hold's expiry): per slot REFS references (its agent, its id, its
+     * period's bounds, shared by the agent's decisions, and its hold's expiry) and NUMBERS longs.
+     */
+    private static final int OWNER = 0;
+    private static final int ID = 1;
+    private static final int PERIOD_START = 2;
+    private static final int PERIOD_END = 3;
+    private static final int HOLD_EXPIRES_AT = 4;
+    private static final int REFS = 5;
+    private static final int LIMIT = 0;
+    private static final int SPENT = 1;
+    private static final int HELD = 2;
+    private static final int DECIDED_SECOND = 3;
+    /** The decided-at nanosecond (bits 0-29), decision (32-35), reason (36-43), band (44-51); the index's hash above, in a long of its own. */
+    private static final int CODES = 4;
+    private static final int HASH = 5;
+    private static final int NUMBERS = 6;
+
+    private int capacity = 1024;
+    private Object[] refs = new Object[capacity * REFS];
+    private long[] numbers = new long[capacity * NUMBERS];
     private long head;
     private long tail;
     /** Open addressing, linear probing: the sequence number of each indexed decision, or EMPTY; its hash beside it. */
@@ -45,15 +77,19 @@ final class RememberedDecisions {
         return h ^ (h >>> 16);
     }
 
+    private int slot(long sequence) {
+        return (int) (sequence & (capacity - 1));
+    }
+
     /** The decision {@code owner} (an agent) remembers for {@code authorizationId}, or null. */
     synchronized Outcome get(Object owner, String authorizationId) {
         int hash = hash(owner, authorizationId);
         int mask = slots.length - 1;
         for (int i = hash & mask; slots[i] != EMPTY; i = (i + 1) & mask) {
             if (hashes[i] == hash) {
-                Remembered remembered = ring[(int) (slots[i] & (ring.length - 1))];
-                if (remembered.owner == owner && remembered.outcome.authorizationId().equals(authorizationId)) {
-                    return remembered.outcome;
+                int slot = slot(slots[i]);
+                if (refs[slot * REFS + OWNER] == owner && authorizationId.equals(refs[slot * REFS + ID])) {
+                    return outcome(slot);
                 }
             }
         }
@@ -65,28 +101,55 @@ final class RememberedDecisions {
         if (get(owner, outcome.authorizationId()) != null) {
             return false;
         }
-        if (tail - head == ring.length) {
+        if (tail - head == capacity) {
             growRing();
         }
         if ((tail - head + 1) * 2 > slots.length) {
             growIndex();
         }
         int hash = hash(owner, outcome.authorizationId());
-        ring[(int) (tail & (ring.length - 1))] = new Remembered(owner, outcome, hash);
+        int slot = slot(tail);
+        CashView view = outcome.view();
+        refs[slot * REFS + OWNER] = owner;
+        refs[slot * REFS + ID] = outcome.authorizationId();
+        refs[slot * REFS + PERIOD_START] = view.periodStart();
+        refs[slot * REFS + PERIOD_END] = view.periodEnd();
+        refs[slot * REFS + HOLD_EXPIRES_AT] = outcome.holdExpiresAt();
+        numbers[slot * NUMBERS + LIMIT] = view.limitMicros();
+        numbers[slot * NUMBERS + SPENT] = view.spentMicros();
+        numbers[slot * NUMBERS + HELD] = view.heldMicros();
+        numbers[slot * NUMBERS + DECIDED_SECOND] = outcome.decidedAt().getEpochSecond();
+        numbers[slot * NUMBERS + CODES] = outcome.decidedAt().getNano() | (long) outcome.decision().ordinal() << 32
+                | (long) outcome.reason().ordinal() << 36 | (long) view.band().ordinal() << 44;
+        numbers[slot * NUMBERS + HASH] = hash;
         index(tail, hash);
         tail++;
         return true;
     }
 
+    /** The remembered decision at {@code slot}, as it was remembered. */
+    private Outcome outcome(int slot) {
+        long codes = numbers[slot * NUMBERS + CODES];
+        CashView view = new CashView(BANDS[(int) (codes >>> 44) & 0xFF], (Instant) refs[slot * REFS + PERIOD_START],
+                (Instant) refs[slot * REFS + PERIOD_END], numbers[slot * NUMBERS + LIMIT], numbers[slot * NUMBERS + SPENT],
+                numbers[slot * NUMBERS + HELD]);
+        return new Outcome((String) refs[slot * REFS + ID], DECISIONS[(int) (codes >>> 32) & 0xF], REASONS[(int) (codes >>> 36) & 0xFF],
+                view, decidedAt(slot), (Instant) refs[slot * REFS + HOLD_EXPIRES_AT]);
+    }
+
+    private Instant decidedAt(int slot) {
+        return Instant.ofEpochSecond(numbers[slot * NUMBERS + DECIDED_SECOND], numbers[slot * NUMBERS + CODES] & 0x3FFF_FFFF);
+    }
+
     /** Forgets the oldest decisions while there are more than {@code atMost}, or the oldest was decided before {@code before}. */
     synchronized void forget(Instant before, int atMost) {
         while (head < tail) {
-            Remembered oldest = ring[(int) (head & (ring.length - 1))];
-            if (tail - head <= atMost && !oldest.outcome.decidedAt().isBefore(before)) {
+            int slot = slot(head);
+            if (tail - head <= atMost && !decidedAt(slot).isBefore(before)) {
                 return;
             }
-            unindex(head, oldest.hash);
-            ring[(int) (head & (ring.length - 1))] = null;
+            unindex(head, (int) numbers[slot * NUMBERS + HASH]);
+            Arrays.fill(refs, slot * REFS, (slot + 1) * REFS, null);
             head++;
         }
     }
@@ -94,7 +157,6 @@ final class RememberedDecisions {
     synchronized int size() {
         return (int) (tail - head);
     }
-
     private void index(long sequence, int hash) {
         int mask = slots.length - 1;
         int i = hash & mask;
@@ -127,18 +189,25 @@ final class RememberedDecisions {
     }
 
     private void growRing() {
-        Remembered[] grown = new Remembered[ring.length * 2];
+        int grown = capacity * 2;
+        Object[] grownRefs = new Object[grown * REFS];
+        long[] grownNumbers = new long[grown * NUMBERS];
         for (long s = head; s < tail; s++) {
-            grown[(int) (s & (grown.length - 1))] = ring[(int) (s & (ring.length - 1))];
+            int from = slot(s);
+            int to = (int) (s & (grown - 1));
+            System.arraycopy(refs, from * REFS, grownRefs, to * REFS, REFS);
+            System.arraycopy(numbers, from * NUMBERS, grownNumbers, to * NUMBERS, NUMBERS);
         }
-        ring = grown;
+        capacity = grown;
+        refs = grownRefs;
+        numbers = grownNumbers;
     }
 
     private void growIndex() {
         slots = newSlots(slots.length * 2);
         hashes = new int[slots.length];
         for (long s = head; s < tail; s++) {
-            index(s, ring[(int) (s & (ring.length - 1))].hash);
+            index(s, (int) numbers[slot(s) * NUMBERS + HASH]);
         }
     }
 }

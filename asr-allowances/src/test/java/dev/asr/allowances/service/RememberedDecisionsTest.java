@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asr.allowances.decision.Decision;
 import dev.asr.allowances.decision.Outcome;
 import dev.asr.allowances.decision.Reason;
+import dev.asr.allowances.ledger.CashView;
+import dev.asr.event.Band;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,10 @@ class RememberedDecisionsTest {
     private static final Instant T0 = Instant.parse("2026-12-02T12:00:00Z");
 
     private static Outcome outcome(String id, int secondsAfterT0) {
-        return new Outcome(id, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, null, T0.plusSeconds(secondsAfterT0), null);
+        Instant decidedAt = T0.plusSeconds(secondsAfterT0);
+        CashView view = new CashView(Band.ASSISTED, T0.minusSeconds(43_200), T0.plusSeconds(43_200), 200_000_000, 1_000_000 + secondsAfterT0,
+                250_000);
+        return new Outcome(id, Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, decidedAt, decidedAt.plusSeconds(300));
     }
 
     /** auth-0 decided at T0, auth-1 a second later, ... auth-9. */
@@ -35,10 +40,31 @@ class RememberedDecisionsTest {
 
         assertThat(remembered.putIfAbsent(agentA, first)).isTrue();
 
-        assertThat(remembered.get(agentA, "auth-1")).isSameAs(first);
+        assertThat(remembered.get(agentA, "auth-1")).isEqualTo(first);
         assertThat(remembered.get(agentB, "auth-1")).as("the same id asked by another agent is another authorization").isNull();
         assertThat(remembered.get(agentA, "auth-2")).isNull();
         assertThat(remembered.size()).isEqualTo(1);
+    }
+
+    @Test
+    void everyFieldOfARememberedDecisionComesBackAsItWasDecided() {
+        RememberedDecisions remembered = new RememberedDecisions();
+        Object agent = new Object();
+        Instant decidedAt = Instant.parse("1969-07-20T20:17:40.999999999Z");
+        CashView view = new CashView(Band.SELF_DIRECTED, Instant.parse("1969-07-20T00:00:00Z"), Instant.parse("1969-07-21T00:00:00Z"),
+                Long.MAX_VALUE, -1, Long.MIN_VALUE);
+        Outcome review = new Outcome("auth-review", Decision.REVIEW, Reason.OVER_REVIEW_THRESHOLD, view, decidedAt, null);
+        Outcome allow = new Outcome("auth-allow", Decision.ALLOW, Reason.WITHIN_ALLOWANCE, view, decidedAt, decidedAt.plusSeconds(300));
+        Outcome deny = new Outcome("auth-deny", Decision.DENY, Reason.INVALID_REQUEST,
+                new CashView(Band.UNRATED, view.periodStart(), view.periodEnd(), 0, 0, 0), Instant.EPOCH, null);
+
+        remembered.putIfAbsent(agent, review);
+        remembered.putIfAbsent(agent, allow);
+        remembered.putIfAbsent(agent, deny);
+
+        assertThat(remembered.get(agent, "auth-review")).isEqualTo(review);
+        assertThat(remembered.get(agent, "auth-allow")).isEqualTo(allow);
+        assertThat(remembered.get(agent, "auth-deny")).isEqualTo(deny);
     }
 
     @Test
@@ -50,7 +76,7 @@ class RememberedDecisionsTest {
         remembered.putIfAbsent(agent, first);
 
         assertThat(remembered.putIfAbsent(agent, outcome("auth-1", 5))).isFalse();
-        assertThat(remembered.get(agent, "auth-1")).isSameAs(first);
+        assertThat(remembered.get(agent, "auth-1")).isEqualTo(first);
         assertThat(remembered.size()).isEqualTo(1);
     }
 

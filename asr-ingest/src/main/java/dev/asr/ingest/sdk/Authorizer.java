@@ -3,6 +3,7 @@ package dev.asr.ingest.sdk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asr.allowances.decision.AuthorizationIds;
 import dev.asr.event.SpendKind;
 import java.io.IOException;
 import java.net.URI;
@@ -11,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.UUID;
 
 /**
  * Asks the gateway's {@code POST /v1/authorize} before a spend (contract §9), with the fleet's
@@ -58,9 +58,12 @@ public final class Authorizer {
         return new Authorizer(gateway, token, patience);
     }
 
-    /** May {@code agentId} of {@code fleet} spend {@code amountMicros} of {@code kind} now (for {@code taskId}, may be null)? */
+    /**
+     * May {@code agentId} of {@code fleet} spend {@code amountMicros} of {@code kind} now (for {@code taskId}, may be null)? The
+     * request carries a new time-ordered id (see {@code AuthorizationIds}: ids in order are cheaper for the gateway to hold).
+     */
     public Authorization authorize(String fleet, String agentId, long amountMicros, SpendKind kind, String taskId) {
-        return authorize(UUID.randomUUID().toString(), fleet, agentId, amountMicros, kind, taskId);
+        return authorize(AuthorizationIds.next(), fleet, agentId, amountMicros, kind, taskId);
     }
 
     /** The same with the caller's {@code authorizationId}: asking again with it returns the first decision. */
