@@ -51,8 +51,9 @@ final class RememberedDecisions {
     private static final int SPENT = 1;
     private static final int HELD = 2;
     private static final int DECIDED_SECOND = 3;
-    /** The decided-at nanosecond (bits 0-29), decision (32-35), reason (36-43), band (44-51); the index's hash above, in a long of its own. */
+    /** The decided-at nanosecond (bits 0-29), the decision (bits 32-35), the reason (36-43) and the band (44-51). */
     private static final int CODES = 4;
+    /** The decision's hash in the index. */
     private static final int HASH = 5;
     private static final int NUMBERS = 6;
 
@@ -138,14 +139,24 @@ final class RememberedDecisions {
     }
 
     private Instant decidedAt(int slot) {
-        return Instant.ofEpochSecond(numbers[slot * NUMBERS + DECIDED_SECOND], numbers[slot * NUMBERS + CODES] & 0x3FFF_FFFF);
+        return Instant.ofEpochSecond(numbers[slot * NUMBERS + DECIDED_SECOND], decidedNano(slot));
+    }
+
+    private int decidedNano(int slot) {
+        return (int) (numbers[slot * NUMBERS + CODES] & 0x3FFF_FFFF);
+    }
+
+    /** Whether the decision at {@code slot} was decided before {@code instant} (without making an instant of it). */
+    private boolean decidedBefore(int slot, Instant instant) {
+        long second = numbers[slot * NUMBERS + DECIDED_SECOND];
+        return second < instant.getEpochSecond() || second == instant.getEpochSecond() && decidedNano(slot) < instant.getNano();
     }
 
     /** Forgets the oldest decisions while there are more than {@code atMost}, or the oldest was decided before {@code before}. */
     synchronized void forget(Instant before, int atMost) {
         while (head < tail) {
             int slot = slot(head);
-            if (tail - head <= atMost && !decidedAt(slot).isBefore(before)) {
+            if (tail - head <= atMost && !decidedBefore(slot, before)) {
                 return;
             }
             unindex(head, (int) numbers[slot * NUMBERS + HASH]);

@@ -98,6 +98,23 @@ class RememberedDecisionsTest {
     }
 
     @Test
+    void aDecisionOneNanosecondBeforeTheBoundIsForgottenAndOneAtTheBoundStays() {
+        RememberedDecisions remembered = new RememberedDecisions();
+        Object agent = new Object();
+        Outcome early = outcome("auth-early", 4);
+        Outcome atBound = outcome("auth-at-bound", 4);
+        remembered.putIfAbsent(agent, new Outcome(early.authorizationId(), early.decision(), early.reason(), early.view(),
+                T0.plusSeconds(4).plusNanos(499_999_999), null));
+        remembered.putIfAbsent(agent, new Outcome(atBound.authorizationId(), atBound.decision(), atBound.reason(), atBound.view(),
+                T0.plusSeconds(4).plusNanos(500_000_000), null));
+
+        remembered.forget(T0.plusSeconds(4).plusNanos(500_000_000), 1_000);
+
+        assertThat(remembered.get(agent, "auth-early")).isNull();
+        assertThat(remembered.get(agent, "auth-at-bound")).isNotNull();
+    }
+
+    @Test
     void pastTheCapTheOldestAreForgottenUntilExactlyTheCapRemains() {
         Object agent = new Object();
         RememberedDecisions remembered = tenDecisionsASecondApart(agent);
