@@ -836,7 +836,7 @@ public final class AllowanceService implements AutoCloseable {
                     BandAllowance allowance = policy.of(spend.getFleet(), entry.state.band());
                     String authorization = spend.getAuthorizationId();
                     if (authorization != null && settings.shared() && entry.state.holds().get(authorization) == null
-                            && remembered.get(entry, authorization) == null) {
+                            && !remembered.contains(entry, authorization)) {
                         spentBeforeAllowed(entry, authorization, clock.instant());
                     }
                     entry.state = entry.state.withSpend(spend.getCostMicros(), spend.getOccurredAt(), authorization, allowance);

@@ -53,9 +53,7 @@ final class RememberedDecisions {
     private static final int DECIDED_SECOND = 3;
     /** The decided-at nanosecond (bits 0-29), the decision (bits 32-35), the reason (36-43) and the band (44-51). */
     private static final int CODES = 4;
-    /** The decision's hash in the index. */
-    private static final int HASH = 5;
-    private static final int NUMBERS = 6;
+    private static final int NUMBERS = 5;
 
     private int capacity = 1024;
     private Object[] refs = new Object[capacity * REFS];
@@ -78,28 +76,44 @@ final class RememberedDecisions {
         return h ^ (h >>> 16);
     }
 
+    /** The index's hash of the decision at {@code slot} (derived from its agent and id: not stored). */
+    private int hash(int slot) {
+        return hash(refs[slot * REFS + OWNER], (String) refs[slot * REFS + ID]);
+    }
+
     private int slot(long sequence) {
         return (int) (sequence & (capacity - 1));
     }
 
-    /** The decision {@code owner} (an agent) remembers for {@code authorizationId}, or null. */
-    synchronized Outcome get(Object owner, String authorizationId) {
+    /** The ring slot of the decision {@code owner} remembers for {@code authorizationId}, or -1. */
+    private int slotOf(Object owner, String authorizationId) {
         int hash = hash(owner, authorizationId);
         int mask = slots.length - 1;
         for (int i = hash & mask; slots[i] != EMPTY; i = (i + 1) & mask) {
             if (hashes[i] == hash) {
                 int slot = slot(slots[i]);
                 if (refs[slot * REFS + OWNER] == owner && authorizationId.equals(refs[slot * REFS + ID])) {
-                    return outcome(slot);
+                    return slot;
                 }
             }
         }
-        return null;
+        return -1;
+    }
+
+    /** The decision {@code owner} (an agent) remembers for {@code authorizationId}, or null. */
+    synchronized Outcome get(Object owner, String authorizationId) {
+        int slot = slotOf(owner, authorizationId);
+        return slot < 0 ? null : outcome(slot);
+    }
+
+    /** Whether {@code owner} remembers a decision for {@code authorizationId} (without building it). */
+    synchronized boolean contains(Object owner, String authorizationId) {
+        return slotOf(owner, authorizationId) >= 0;
     }
 
     /** Remembers {@code outcome} for {@code owner}; false (and nothing changes) when it remembers one for that id already. */
     synchronized boolean putIfAbsent(Object owner, Outcome outcome) {
-        if (get(owner, outcome.authorizationId()) != null) {
+        if (slotOf(owner, outcome.authorizationId()) >= 0) {
             return false;
         }
         if (tail - head == capacity) {
@@ -122,7 +136,6 @@ final class RememberedDecisions {
         numbers[slot * NUMBERS + DECIDED_SECOND] = outcome.decidedAt().getEpochSecond();
         numbers[slot * NUMBERS + CODES] = outcome.decidedAt().getNano() | (long) outcome.decision().ordinal() << 32
                 | (long) outcome.reason().ordinal() << 36 | (long) view.band().ordinal() << 44;
-        numbers[slot * NUMBERS + HASH] = hash;
         index(tail, hash);
         tail++;
         return true;
@@ -159,7 +172,7 @@ final class RememberedDecisions {
             if (tail - head <= atMost && !decidedBefore(slot, before)) {
                 return;
             }
-            unindex(head, (int) numbers[slot * NUMBERS + HASH]);
+            unindex(head, hash(slot));
             Arrays.fill(refs, slot * REFS, (slot + 1) * REFS, null);
             head++;
         }
@@ -218,7 +231,7 @@ final class RememberedDecisions {
         slots = newSlots(slots.length * 2);
         hashes = new int[slots.length];
         for (long s = head; s < tail; s++) {
-            index(s, (int) numbers[slot(s) * NUMBERS + HASH]);
+            index(s, hash(slot(s)));
         }
     }
 }

@@ -47,6 +47,21 @@ class RememberedDecisionsTest {
     }
 
     @Test
+    void containsAnswersForTheAgentAndIdOnlyAndNotOnceForgotten() {
+        Object agent = new Object();
+        RememberedDecisions remembered = tenDecisionsASecondApart(agent);
+
+        assertThat(remembered.contains(agent, "auth-0")).isTrue();
+        assertThat(remembered.contains(new Object(), "auth-0")).isFalse();
+        assertThat(remembered.contains(agent, "auth-10")).isFalse();
+
+        remembered.forget(T0.plusSeconds(1), 1_000);
+
+        assertThat(remembered.contains(agent, "auth-0")).isFalse();
+        assertThat(remembered.contains(agent, "auth-1")).isTrue();
+    }
+
+    @Test
     void everyFieldOfARememberedDecisionComesBackAsItWasDecided() {
         RememberedDecisions remembered = new RememberedDecisions();
         Object agent = new Object();
